@@ -1,0 +1,23 @@
+# Runtime shared by every p2r_mm config: scope, hooks, environment, logging.
+default_scope = 'p2r_mm'
+
+default_hooks = dict(
+    timer=dict(type='IterTimerHook'),
+    logger=dict(type='LoggerHook', interval=50),
+    param_scheduler=dict(type='ParamSchedulerHook'),
+    # Keep the last checkpoints for --resume; dataset configs add save_best.
+    checkpoint=dict(type='CheckpointHook', interval=5, max_keep_ckpts=3),
+    sampler_seed=dict(type='DistSamplerSeedHook'))
+
+env_cfg = dict(
+    cudnn_benchmark=False,
+    mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
+    dist_cfg=dict(backend='nccl'))
+
+vis_backends = [dict(type='LocalVisBackend')]
+visualizer = dict(type='Visualizer', vis_backends=vis_backends)
+log_processor = dict(type='LogProcessor', window_size=50, by_epoch=True)
+
+log_level = 'INFO'
+load_from = None
+resume = False

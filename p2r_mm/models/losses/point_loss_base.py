@@ -1,0 +1,196 @@
+"""What P2RLoss and P2PLoss share: input checks, cell geometry, and the
+weighted per-cell BCE that turns a target assignment into a loss.
+
+The two losses differ only in how cells are given targets (see
+:meth:`BasePointLoss.assign`); everything else lives here once.
+"""
+from typing import List, NamedTuple, Optional, Sequence
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from torch import Tensor
+
+
+def cell_centers(h: int, w: int, stride: int,
+                 device: Optional[torch.device] = None,
+                 dtype: torch.dtype = torch.float32) -> Tensor:
+    """Centres of the cells of a stride-``stride`` map, in input pixels.
+
+    Returns:
+        Tensor: (h * w, 2) (x, y), row-major: index ``i * w + j`` is cell
+        (i, j), centre ``(j * stride + (stride - 1) / 2,
+        i * stride + (stride - 1) / 2)``.
+    """
+    offset = (stride - 1) / 2
+    ys = torch.arange(h, device=device, dtype=dtype) * stride + offset
+    xs = torch.arange(w, device=device, dtype=dtype) * stride + offset
+    grid_y, grid_x = torch.meshgrid(ys, xs, indexing='ij')
+    return torch.stack([grid_x.reshape(-1), grid_y.reshape(-1)], dim=1)
+
+
+class CellTargets(NamedTuple):
+    """Per-cell supervision of a batch, cells flattened to (B * h * w,).
+
+    Attributes:
+        target: 1. at positive cells, 0. elsewhere.
+        owner: index (into the batch's concatenated points) of the point a
+            cell is supervised for, -1 for none. The point's weight
+            multiplies the cell's loss weight.
+        weight: optional extra per-cell weight (e.g. 0 for cells a loss
+            chooses to ignore); None means 1.
+    """
+    target: Tensor
+    owner: Tensor
+    weight: Optional[Tensor] = None
+
+
+class BasePointLoss(nn.Module):
+    """Weighted BCE over the cells of a logit map, targets from points.
+
+    Call signature (shared by every point loss):
+    ``loss(logits, points, stride, point_weights=None, pixel_weights=None)``
+
+    Args:
+        pos_weight (float): weight of a positive cell's BCE.
+        empty_weight (float): factor on the mean BCE (all targets 0) of an
+            image without points.
+        loss_weight (float): factor on the batch mean.
+
+    Per image, the cell weight is ``(pos_weight if positive else 1)
+    * point_weights[owner] (1 if no owner) * pixel_weights * extra weight``
+    and the image loss is ``sum(weight * BCE) / (h * w)``; for images without
+    points it is multiplied by ``empty_weight``. The result is
+    ``loss_weight`` times the mean over the batch.
+    """
+
+    def __init__(self,
+                 pos_weight: float = 2.0,
+                 empty_weight: float = 0.5,
+                 loss_weight: float = 1.0) -> None:
+        super().__init__()
+        self.pos_weight = float(pos_weight)
+        self.empty_weight = float(empty_weight)
+        self.loss_weight = float(loss_weight)
+
+    def assign(self, logits: Tensor, points: Tensor, point_batch: Tensor,
+               stride: int) -> CellTargets:
+        """Give every cell a target.
+
+        Args:
+            logits (Tensor): (B, h, w), detached.
+            points (Tensor): (P, 2) float (x, y) in input pixels, all images'
+                points concatenated.
+            point_batch (Tensor): (P,) long, the image of each point.
+            stride (int): input pixels per cell.
+        """
+        raise NotImplementedError
+
+    def forward(self,
+                logits: Tensor,
+                points: Sequence[Tensor],
+                stride: int,
+                point_weights: Optional[Sequence[Tensor]] = None,
+                pixel_weights: Optional[Tensor] = None) -> Tensor:
+        """
+        Args:
+            logits (Tensor): (B, 1, h, w), one logit per cell.
+            points (list[Tensor]): B tensors (N_b, 2), (x, y) in input pixels;
+                N_b may be 0.
+            stride (int): input pixels per cell.
+            point_weights (list[Tensor], optional): B tensors (N_b,) in
+                [0, 1], the confidence of each point.
+            pixel_weights (Tensor, optional): (B, 1, h, w) in [0, 1].
+
+        Returns:
+            Tensor: scalar loss.
+        """
+        self._check_inputs(logits, points, stride, point_weights,
+                           pixel_weights)
+        B, _, h, w = logits.shape
+        device = logits.device
+        flat_logits = logits.reshape(B * h * w)
+        counts = [len(p) for p in points]
+        point_batch = torch.repeat_interleave(
+            torch.arange(B, device=device),
+            torch.tensor(counts, device=device))
+        all_points = torch.cat([p.reshape(-1, 2) for p in points]).to(
+            device=device, dtype=logits.dtype)
+
+        targets = self.assign(logits.detach().reshape(B, h, w), all_points,
+                              point_batch, int(stride))
+
+        weight = torch.where(targets.target > 0,
+                             flat_logits.new_tensor(self.pos_weight),
+                             flat_logits.new_tensor(1.0))
+        if point_weights is not None:
+            all_point_weights = torch.cat(
+                [pw.reshape(-1) for pw in point_weights]).to(weight)
+            owned = targets.owner >= 0
+            weight = weight.masked_scatter(
+                owned, weight[owned] * all_point_weights[targets.owner[owned]])
+        if targets.weight is not None:
+            weight = weight * targets.weight
+        if pixel_weights is not None:
+            weight = weight * pixel_weights.reshape(B * h * w).to(weight)
+
+        bce = F.binary_cross_entropy_with_logits(
+            flat_logits, targets.target, reduction='none')
+        per_image = (weight * bce).reshape(B, h * w).sum(dim=1) / (h * w)
+        is_empty = torch.tensor([n == 0 for n in counts], device=device)
+        per_image = torch.where(is_empty, per_image * self.empty_weight,
+                                per_image)
+        return self.loss_weight * per_image.mean()
+
+    @staticmethod
+    def _check_inputs(logits: Tensor, points: Sequence[Tensor], stride: int,
+                      point_weights: Optional[Sequence[Tensor]],
+                      pixel_weights: Optional[Tensor]) -> None:
+        """Reject malformed inputs with a message that says what is wrong:
+        a wrong shape or a NaN point would otherwise be silently
+        mis-assigned."""
+        if logits.dim() != 4 or logits.shape[1] != 1:
+            raise ValueError('logits must have shape (B, 1, h, w), got '
+                             f'{tuple(logits.shape)}')
+        B = logits.shape[0]
+        if B == 0 or logits.shape[2] == 0 or logits.shape[3] == 0:
+            raise ValueError(f'logits are empty: {tuple(logits.shape)}')
+        if int(stride) != stride or stride < 1:
+            raise ValueError(f'stride must be a positive integer, got {stride}')
+        if len(points) != B:
+            raise ValueError(f'got {len(points)} point tensors for a batch '
+                             f'of {B} images')
+        for b, p in enumerate(points):
+            if p.numel() and (p.dim() != 2 or p.shape[1] != 2):
+                raise ValueError(f'points[{b}] must have shape (N, 2) (x, y),'
+                                 f' got {tuple(p.shape)}')
+            if not torch.isfinite(p).all():
+                raise ValueError(f'points[{b}] contains NaN or inf')
+        if point_weights is not None:
+            if len(point_weights) != B:
+                raise ValueError(f'got {len(point_weights)} point_weights '
+                                 f'tensors for a batch of {B} images')
+            for b, (p, pw) in enumerate(zip(points, point_weights)):
+                if pw.numel() != len(p):
+                    raise ValueError(
+                        f'point_weights[{b}] has {pw.numel()} values for '
+                        f'{len(p)} points')
+                if pw.numel() and not ((pw >= 0) & (pw <= 1)).all():
+                    raise ValueError(
+                        f'point_weights[{b}] must lie in [0, 1] (NaN is not '
+                        'allowed)')
+        if pixel_weights is not None:
+            if tuple(pixel_weights.shape) != tuple(logits.shape):
+                raise ValueError(
+                    'pixel_weights must have the shape of logits '
+                    f'{tuple(logits.shape)}, got {tuple(pixel_weights.shape)}')
+            if not ((pixel_weights >= 0) & (pixel_weights <= 1)).all():
+                raise ValueError('pixel_weights must lie in [0, 1] (NaN is '
+                                 'not allowed)')
+
+
+def split_by_image(values: Tensor, point_batch: Tensor,
+                   num_images: int) -> List[Tensor]:
+    """Split a tensor of concatenated per-point values back per image."""
+    counts = torch.bincount(point_batch, minlength=num_images).tolist()
+    return list(torch.split(values, counts))

@@ -1,0 +1,41 @@
+"""Installs p2r_mm.
+
+Install torch first (see README): requirements/runtime.txt does not pin it, so
+a GPU user's torch is kept, and mmcv is compiled against it, which needs
+``pip install -r requirements/build.txt`` and ``--no-build-isolation``.
+"""
+import os.path as osp
+
+from setuptools import find_packages, setup
+
+HERE = osp.dirname(osp.abspath(__file__))
+
+
+def read_requirements(name):
+    """Requirement lines of requirements/<name>.txt, comments dropped."""
+    with open(osp.join(HERE, 'requirements', name)) as f:
+        lines = (line.split('#', 1)[0].strip() for line in f)
+        return [line for line in lines if line]
+
+
+def read_version():
+    scope = {}
+    with open(osp.join(HERE, 'p2r_mm', 'version.py')) as f:
+        exec(compile(f.read(), 'version.py', 'exec'), scope)
+    return scope['__version__']
+
+
+setup(
+    name='p2r_mm',
+    version=read_version(),
+    description='Semi-supervised point-based crowd counting with the '
+    'Point-to-Region (P2R) loss, on MMEngine',
+    long_description=open(osp.join(HERE, 'README.md')).read(),
+    long_description_content_type='text/markdown',
+    packages=find_packages(exclude=('configs', 'tools', 'tests', 'projects')),
+    python_requires='>=3.8',
+    install_requires=read_requirements('runtime.txt'),
+    extras_require=dict(tests=read_requirements('tests.txt')),
+    license='Apache License 2.0',
+    zip_safe=False,
+)

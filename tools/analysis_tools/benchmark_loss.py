@@ -1,0 +1,159 @@
+"""Time and memory of P2RLoss against P2PLoss on crowd-sized inputs.
+
+Every (case, loss, device) is measured in a fresh subprocess, so the peak
+resident memory (RSS, from getrusage) of one measurement is not inflated by
+another; it includes the interpreter and torch (~240 MB on CPU), which the
+"base RSS" column shows. Times are of forward + backward, the median of
+``--runs`` runs after one warm-up (P2P: ``--p2p-runs``, it is slow).
+
+Usage:
+    python tools/analysis_tools/benchmark_loss.py [--device cpu cuda]
+        [--cases sha_crops qnrf_1024 qnrf_2048] [--json OUT.json]
+"""
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+# name: (batch, input height, input width, points per image)
+CASES = {
+    'sha_crops': (16, 256, 256, 300),
+    'qnrf_1024': (1, 768, 1024, 500),
+    'qnrf_2048': (1, 1536, 2048, 1300),
+}
+LABELS = {
+    'sha_crops': '16 x 256x256 crops, ~300 pts each',
+    'qnrf_1024': '1024x768, 500 pts',
+    'qnrf_2048': '2048x1536, 1300 pts',
+}
+STRIDE = 4
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--cases', nargs='+', default=list(CASES),
+                        choices=list(CASES))
+    parser.add_argument('--device', nargs='+', default=None,
+                        help='default: cpu, and cuda when available')
+    parser.add_argument('--runs', type=int, default=7)
+    parser.add_argument('--p2p-runs', type=int, default=3)
+    parser.add_argument('--json', help='also write the results here')
+    parser.add_argument('--single', nargs=3,
+                        metavar=('CASE', 'LOSS', 'DEVICE'),
+                        help=argparse.SUPPRESS)  # one measurement (child)
+    return parser.parse_args()
+
+
+def make_inputs(case, device, seed=0):
+    import torch
+    batch, height, width, n = CASES[case]
+    g = torch.Generator().manual_seed(seed)
+    logits = torch.randn(batch, 1, height // STRIDE, width // STRIDE,
+                         generator=g)
+    points = []
+    for _ in range(batch):
+        # "~n": crops of a crowd hold a varying number of heads.
+        count = n if batch == 1 else int(n * (0.8 + 0.4 * torch.rand(
+            1, generator=g).item()))
+        points.append(
+            (torch.rand(count, 2, generator=g) *
+             torch.tensor([width, height])).to(device))
+    return logits.to(device).requires_grad_(True), points
+
+
+def measure_one(case, loss_name, device, runs):
+    import torch
+
+    from p2r_mm.models.losses import P2PLoss, P2RLoss
+    loss_fn = dict(p2r=P2RLoss, p2p=P2PLoss)[loss_name]()
+    logits, points = make_inputs(case, device)
+    base_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    def step():
+        logits.grad = None
+        loss_fn(logits, points, STRIDE).backward()
+        if device == 'cuda':
+            torch.cuda.synchronize()
+
+    step()  # warm-up
+    if device == 'cuda':
+        torch.cuda.reset_peak_memory_stats()
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - start)
+    result = dict(
+        case=case, loss=loss_name, device=device, runs=runs,
+        median_s=statistics.median(times), min_s=min(times),
+        peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        base_rss_mb=base_rss)
+    if device == 'cuda':
+        result['peak_cuda_mb'] = torch.cuda.max_memory_allocated() / 2**20
+    return result
+
+
+def run_child(case, loss_name, device, runs):
+    cmd = [sys.executable, os.path.abspath(__file__), '--runs', str(runs),
+           '--single', case, loss_name, device]
+    out = subprocess.run(cmd, capture_output=True, text=True)
+    if out.returncode != 0:
+        raise RuntimeError(f'{case}/{loss_name}/{device} failed:\n'
+                           f'{out.stderr[-2000:]}')
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def machine_description():
+    import platform
+
+    import torch
+    desc = (f'{platform.processor() or platform.machine()}, '
+            f'{os.cpu_count()} CPUs, torch {torch.__version__}, '
+            f'{torch.get_num_threads()} threads')
+    if torch.cuda.is_available():
+        desc += f', GPU {torch.cuda.get_device_name()}'
+    return desc
+
+
+def main():
+    args = parse_args()
+    if args.single:
+        case, loss_name, device = args.single
+        print(json.dumps(measure_one(case, loss_name, device, args.runs)))
+        return
+    import torch
+    devices = args.device or (['cpu', 'cuda']
+                              if torch.cuda.is_available() else ['cpu'])
+    print(f'Machine: {machine_description()}')
+    print(f'Stride {STRIDE}; forward + backward; median of {args.runs} runs '
+          f'(P2P: {args.p2p_runs}) after a warm-up; peak RSS of a fresh '
+          'process per row.\n')
+    header = ('| device | case | P2R time | P2R peak RSS (base) | '
+              'P2P time | P2P peak RSS | P2P / P2R |')
+    print(header)
+    print('|---' * (header.count('|') - 1) + '|')
+    results = []
+    for device in devices:
+        for case in args.cases:
+            p2r = run_child(case, 'p2r', device, args.runs)
+            p2p = run_child(case, 'p2p', device, args.p2p_runs)
+            results += [p2r, p2p]
+            print(f"| {device} | {LABELS[case]} | "
+                  f"{p2r['median_s'] * 1e3:.1f} ms | "
+                  f"{p2r['peak_rss_mb']:.0f} MB ({p2r['base_rss_mb']:.0f}) | "
+                  f"{p2p['median_s'] * 1e3:.0f} ms | "
+                  f"{p2p['peak_rss_mb']:.0f} MB | "
+                  f"{p2p['median_s'] / p2r['median_s']:.0f}x |",
+                  flush=True)
+    if args.json:
+        with open(args.json, 'w') as f:
+            json.dump(dict(machine=machine_description(), results=results),
+                      f, indent=2)
+
+
+if __name__ == '__main__':
+    main()
