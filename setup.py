@@ -5,7 +5,6 @@ a GPU user's torch is kept, and mmcv is compiled against it, which needs
 ``pip install -r requirements/build.txt`` and ``--no-build-isolation``.
 """
 import os.path as osp
-
 from setuptools import find_packages, setup
 
 HERE = osp.dirname(osp.abspath(__file__))

@@ -1,8 +1,8 @@
 """p2r_mm's registry nodes, children of MMEngine's root registries.
 
-With ``default_scope='p2r_mm'`` in a config, a ``type`` is looked up here first
-and then in MMEngine's root (so ``Adam``, ``CheckpointHook``, ``DefaultSampler``
-resolve without a prefix). Components of other OpenMMLab projects are named
+With ``default_scope='p2r_mm'`` in a config, a ``type`` is looked up here
+first and then in MMEngine's root (so ``Adam``, ``CheckpointHook``,
+``DefaultSampler`` resolve without a prefix). Components of other OpenMMLab projects are named
 with their scope, e.g. ``type='mmdet.MultiBranch'``.
 
 ``locations`` lists the modules that register into a node, so a config builds

@@ -2,8 +2,8 @@ import subprocess
 import sys
 
 import pytest
-from mmengine.registry import DefaultScope
 from mmengine.registry import MODELS as ROOT_MODELS
+from mmengine.registry import DefaultScope
 
 from p2r_mm import registry
 

@@ -1,5 +1,6 @@
-from .safe_checkpoint import (SAFE_GLOBALS, TRUST_ENV, UntrustedCheckpointError,
-                              checkpoints_trusted, load_checkpoint_file,
+from .safe_checkpoint import (SAFE_GLOBALS, TRUST_ENV,
+                              UntrustedCheckpointError, checkpoints_trusted,
+                              load_checkpoint_file,
                               register_safe_checkpoint_loading,
                               trust_checkpoints)
 

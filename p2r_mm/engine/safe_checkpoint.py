@@ -19,8 +19,8 @@ Instead, :func:`register_safe_checkpoint_loading` (run on ``import p2r_mm``)
 A checkpoint that needs anything else is refused with
 :class:`UntrustedCheckpointError`, naming the file and the globals it needs,
 unless the user trusts it explicitly: environment variable
-``P2R_MM_TRUST_CHECKPOINT=1`` (what the tools' ``--trust-checkpoint`` flag sets,
-and what distributed workers inherit) or :func:`trust_checkpoints`.
+``P2R_MM_TRUST_CHECKPOINT=1`` (what the tools' ``--trust-checkpoint`` flag
+sets, and what distributed workers inherit) or :func:`trust_checkpoints`.
 """
 import copyreg
 import os

@@ -156,7 +156,8 @@ class BasePointLoss(nn.Module):
         if B == 0 or logits.shape[2] == 0 or logits.shape[3] == 0:
             raise ValueError(f'logits are empty: {tuple(logits.shape)}')
         if int(stride) != stride or stride < 1:
-            raise ValueError(f'stride must be a positive integer, got {stride}')
+            raise ValueError(
+                f'stride must be a positive integer, got {stride}')
         if len(points) != B:
             raise ValueError(f'got {len(points)} point tensors for a batch '
                              f'of {B} images')
@@ -164,8 +165,12 @@ class BasePointLoss(nn.Module):
             if p.numel() and (p.dim() != 2 or p.shape[1] != 2):
                 raise ValueError(f'points[{b}] must have shape (N, 2) (x, y),'
                                  f' got {tuple(p.shape)}')
-            if not torch.isfinite(p).all():
-                raise ValueError(f'points[{b}] contains NaN or inf')
+        # Value checks run once on the whole batch (one device sync); the
+        # culprit image is only looked for when a check fails.
+        finite = _all_per_image(points, lambda p: torch.isfinite(p).all())
+        bad = [b for b, ok in enumerate(finite) if not ok]
+        if bad:
+            raise ValueError(f'points[{bad[0]}] contains NaN or inf')
         if point_weights is not None:
             if len(point_weights) != B:
                 raise ValueError(f'got {len(point_weights)} point_weights '
@@ -175,10 +180,12 @@ class BasePointLoss(nn.Module):
                     raise ValueError(
                         f'point_weights[{b}] has {pw.numel()} values for '
                         f'{len(p)} points')
-                if pw.numel() and not ((pw >= 0) & (pw <= 1)).all():
-                    raise ValueError(
-                        f'point_weights[{b}] must lie in [0, 1] (NaN is not '
-                        'allowed)')
+            in_range = _all_per_image(point_weights,
+                                      lambda w: ((w >= 0) & (w <= 1)).all())
+            bad = [b for b, ok in enumerate(in_range) if not ok]
+            if bad:
+                raise ValueError(f'point_weights[{bad[0]}] must lie in [0, 1] '
+                                 '(NaN is not allowed)')
         if pixel_weights is not None:
             if tuple(pixel_weights.shape) != tuple(logits.shape):
                 raise ValueError(
@@ -189,8 +196,10 @@ class BasePointLoss(nn.Module):
                                  'not allowed)')
 
 
-def split_by_image(values: Tensor, point_batch: Tensor,
-                   num_images: int) -> List[Tensor]:
-    """Split a tensor of concatenated per-point values back per image."""
-    counts = torch.bincount(point_batch, minlength=num_images).tolist()
-    return list(torch.split(values, counts))
+def _all_per_image(tensors: Sequence[Tensor], check) -> List[bool]:
+    """``check`` (a tensor -> 0-dim bool tensor) of every tensor, fetched
+    with a single device-to-host copy."""
+    if not tensors:
+        return []
+    device = tensors[0].device
+    return torch.stack([check(t).to(device) for t in tensors]).tolist()

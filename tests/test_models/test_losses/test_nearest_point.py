@@ -3,7 +3,6 @@ import torch
 
 from p2r_mm.models.losses import cell_centers, nearest_point_within
 
-
 # cdist's default matrix-product mode is only accurate to ~1e-5.
 EXACT = 'donot_use_mm_for_euclid_dist'
 
