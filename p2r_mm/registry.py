@@ -2,8 +2,8 @@
 
 With ``default_scope='p2r_mm'`` in a config, a ``type`` is looked up here
 first and then in MMEngine's root (so ``Adam``, ``CheckpointHook``,
-``DefaultSampler`` resolve without a prefix). Components of other OpenMMLab projects are named
-with their scope, e.g. ``type='mmdet.MultiBranch'``.
+``DefaultSampler`` resolve without a prefix). Components of other OpenMMLab
+projects are named with their scope, e.g. ``type='mmdet.MultiBranch'``.
 
 ``locations`` lists the modules that register into a node, so a config builds
 without importing p2r_mm by hand. A node whose components have not been
