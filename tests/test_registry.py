@@ -49,3 +49,13 @@ def test_config_scope_builds_without_importing_p2r_mm_by_hand():
     out = subprocess.run([sys.executable, '-c', code], capture_output=True,
                          text=True, check=True)
     assert out.stdout.split() == ['P2PLoss', 'True']
+
+
+def test_mmdet_semi_supervised_pieces_build_through_p2r_mm_nodes():
+    # Needs the compiled mmcv (mmcv._ext): this is what the install builds.
+    branch = registry.TRANSFORMS.build(
+        dict(type='mmdet.MultiBranch', branch_field=['sup'],
+             sup=[dict(type='mmdet.PackDetInputs')]))
+    hook = registry.HOOKS.build(dict(type='mmdet.MeanTeacherHook'))
+    assert type(branch).__name__ == 'MultiBranch'
+    assert type(hook).__name__ == 'MeanTeacherHook'
