@@ -75,7 +75,7 @@ OPTIM_WRAPPER_CONSTRUCTORS = _child('optimizer wrapper constructor',
 PARAM_SCHEDULERS = _child('parameter scheduler', MMENGINE_PARAM_SCHEDULERS)
 
 # Evaluation.
-METRICS = _child('metric', MMENGINE_METRICS)
+METRICS = _child('metric', MMENGINE_METRICS, ['p2r_mm.evaluation'])
 EVALUATOR = _child('evaluator', MMENGINE_EVALUATOR)
 
 # Visualisation and inference.

@@ -1,1 +1,6 @@
+from .backbones import *  # noqa: F401,F403
+from .counters import *  # noqa: F401,F403
+from .data_preprocessors import *  # noqa: F401,F403
+from .heads import *  # noqa: F401,F403
 from .losses import *  # noqa: F401,F403
+from .necks import *  # noqa: F401,F403

@@ -1,0 +1,3 @@
+from .vgg16_bn import VGG16BN
+
+__all__ = ['VGG16BN']

@@ -1,0 +1,3 @@
+from .counting_data_preprocessor import CountingDataPreprocessor
+
+__all__ = ['CountingDataPreprocessor']

@@ -1,0 +1,3 @@
+from .point_classification_head import PointClassificationHead
+
+__all__ = ['PointClassificationHead']

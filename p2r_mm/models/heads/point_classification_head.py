@@ -1,0 +1,104 @@
+"""Per-cell "a head is centred here" classifier at stride 4."""
+import math
+from typing import List, Optional, Sequence
+
+import torch
+import torch.nn as nn
+from mmcv.cnn import ConvModule
+from mmengine.model import BaseModule
+from torch import Tensor
+
+from p2r_mm.registry import MODELS
+from p2r_mm.structures import CrowdDataSample, input_to_original
+from ..losses import cell_centers
+
+
+@MODELS.register_module()
+class PointClassificationHead(BaseModule):
+    """Two 3x3 conv + ReLU, a 3x3 conv to ``2 * u * u`` channels and
+    PixelShuffle(u): a two-channel map at ``feat_stride / u``; the logit of
+    a cell is channel 1 minus channel 0.
+
+    Args:
+        in_channels (int): channels of the input feature map.
+        feat_channels (int): channels of the two hidden convs.
+        upsample_factor (int): u.
+        feat_stride (int): stride of the input feature map, pixels.
+        loss (dict): the point loss, ``P2RLoss`` or ``P2PLoss``.
+        logit_thr (float): a cell is a predicted head if its logit is
+            above this (0 = probability 0.5).
+    """
+
+    def __init__(self,
+                 in_channels: int = 256,
+                 feat_channels: int = 256,
+                 upsample_factor: int = 2,
+                 feat_stride: int = 8,
+                 loss: dict = dict(type='P2RLoss'),
+                 logit_thr: float = 0.0,
+                 init_cfg=dict(type='Normal', layer='Conv2d', std=0.01)):
+        super().__init__(init_cfg)
+        if feat_stride % upsample_factor:
+            raise ValueError(f'feat_stride {feat_stride} is not divisible by '
+                             f'upsample_factor {upsample_factor}')
+        self.convs = nn.Sequential(
+            ConvModule(in_channels, feat_channels, 3, padding=1),
+            ConvModule(feat_channels, feat_channels, 3, padding=1))
+        self.cls = nn.Conv2d(feat_channels, 2 * upsample_factor**2, 3,
+                             padding=1)
+        self.shuffle = nn.PixelShuffle(upsample_factor)
+        self.stride = feat_stride // upsample_factor
+        self.loss_fn = MODELS.build(loss)
+        self.logit_thr = float(logit_thr)
+
+    def forward(self, x: Tensor) -> Tensor:
+        """(B, C, h', w') features -> (B, 1, h' * u, w' * u) logits."""
+        two = self.shuffle(self.cls(self.convs(x)))
+        return two[:, 1:2] - two[:, 0:1]
+
+    def loss(self, x: Tensor, data_samples: Sequence[CrowdDataSample]):
+        return self.loss_by_logits(self(x), data_samples)
+
+    def loss_by_logits(self, logits: Tensor,
+                       data_samples: Sequence[CrowdDataSample],
+                       point_weights: Optional[List[Tensor]] = None,
+                       pixel_weights: Optional[Tensor] = None) -> dict:
+        points = [s.gt_points for s in data_samples]
+        return dict(
+            loss_point=self.loss_fn(logits, points, self.stride,
+                                    point_weights, pixel_weights))
+
+    def predict(self, x: Tensor, data_samples: Sequence[CrowdDataSample],
+                rescale: bool = True) -> List[CrowdDataSample]:
+        return self.predict_by_logits(self(x), data_samples, rescale)
+
+    @torch.no_grad()
+    def predict_by_logits(self, logits: Tensor,
+                          data_samples: Sequence[CrowdDataSample],
+                          rescale: bool = True) -> List[CrowdDataSample]:
+        """Fill ``pred_points``, ``pred_count`` and ``pred_logits``.
+
+        A cell is a head if its logit exceeds ``logit_thr`` and it covers
+        at least one pixel of the unpadded input (``img_shape``): padding
+        holds no heads. Points are cell centres, mapped to the original image when
+        ``rescale`` (undoing resize and flip with the sample's metainfo).
+        """
+        s = self.stride
+        for logit, sample in zip(logits, data_samples):
+            img_h, img_w = sample.metainfo.get('img_shape',
+                                               logit.shape[-2:])[:2]
+            # Cells covering pixels [j*s, j*s + s) with j*s < img_w.
+            h = min(logit.shape[-2], math.ceil(img_h / s))
+            w = min(logit.shape[-1], math.ceil(img_w / s))
+            valid = logit[:, :h, :w]
+            keep = valid.reshape(-1) > self.logit_thr
+            points = cell_centers(h, w, s, valid.device)[keep]
+            if rescale and 'scale_factor' in sample.metainfo:
+                points = input_to_original(
+                    points, sample.scale_factor,
+                    flip=sample.metainfo.get('flip', False),
+                    input_width=img_w)
+            sample.pred_points = points
+            sample.pred_count = int(keep.sum())
+            sample.pred_logits = valid.detach()
+        return list(data_samples)

@@ -1,0 +1,82 @@
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from p2r_mm.evaluation import CountingMetric, LocalizationMetric, count_matches
+from p2r_mm.registry import METRICS
+
+
+def sample(pred, gt, **meta):
+    d = dict(pred_count=pred, gt_count=gt)
+    d.update(meta)
+    return d
+
+
+def test_counting_metric_by_hand():
+    metric = METRICS.build(dict(type='CountingMetric'))
+    metric.process({}, [sample(10, 12), sample(7, 4), sample(3, 0)])
+    # errors -2, 3, 3; NAE over gt > 0 only: (2/12 + 3/4) / 2
+    out = metric.compute_metrics(metric.results)
+    assert out['mae'] == pytest.approx(8 / 3)
+    assert out['rmse'] == pytest.approx(math.sqrt((4 + 9 + 9) / 3))
+    assert out['nae'] == pytest.approx((2 / 12 + 3 / 4) / 2)
+    assert out['nae_images'] == 2
+
+
+def test_counting_metric_skips_unannotated_and_rejects_empty():
+    metric = CountingMetric()
+    metric.process({}, [sample(5, 0, has_gt=False)])
+    with pytest.raises(ValueError, match='no annotated images'):
+        metric.compute_metrics(metric.results)
+
+
+def test_count_matches_is_one_to_one():
+    gt = np.array([[0., 0.], [10., 0.]])
+    # Two predictions near the first head, one 3 px from the second.
+    pred = np.array([[1., 0.], [0., 1.], [13., 0.]])
+    assert count_matches(pred, gt, np.full(2, 2.0)) == 1
+    assert count_matches(pred, gt, np.full(2, 4.0)) == 2
+    # Per-head radii: only the second head accepts 3 px.
+    assert count_matches(pred, gt, np.array([0.5, 3.0])) == 1
+    assert count_matches(pred[:0], gt, np.full(2, 4.0)) == 0
+
+
+def test_count_matches_needs_augmenting_paths():
+    # Greedy would pair pred 0 with head 0 and leave pred 1 unmatched;
+    # the maximum matching pairs pred 0-head 1 and pred 1-head 0.
+    gt = np.array([[0., 0.], [3., 0.]])
+    pred = np.array([[1.5, 0.], [-1., 0.]])
+    assert count_matches(pred, gt, np.full(2, 2.0)) == 2
+
+
+def test_localization_metric_by_hand():
+    metric = LocalizationMetric(thresholds=(2, 8))
+    gt = torch.tensor([[10., 10.], [50., 50.], [90., 20.]])
+    pred = torch.tensor([[11., 10.], [55., 50.], [200., 200.]])
+    metric.process({}, [dict(gt_points=gt, pred_points=pred)])
+    out = metric.compute_metrics(metric.results)
+    # @2: 1 TP of 3 preds / 3 heads; @8: 2 TP.
+    assert out['precision@2'] == pytest.approx(1 / 3)
+    assert out['recall@8'] == pytest.approx(2 / 3)
+    assert out['f1@8'] == pytest.approx(2 / 3)
+
+
+def test_localization_metric_box_thresholds_and_rescaling():
+    metric = LocalizationMetric(thresholds=(4, ))
+    # Input was downscaled by 2: gt (input pixels) maps back to
+    # (2 * (x + .5) - .5); head sizes double too.
+    gt_in = torch.tensor([[9.75, 9.75], [29.75, 9.75]])  # -> (20, 20), (60, 20)
+    sizes_in = torch.tensor([[3., 10.], [3., 4.]])  # -> (6, 20), (6, 8)
+    pred = torch.tensor([[24., 20.], [60., 26.]])  # 4 px and 6 px away
+    metric.process({}, [
+        dict(gt_points=gt_in, pred_points=pred, gt_head_sizes=sizes_in,
+             scale_factor=(0.5, 0.5))
+    ])
+    out = metric.compute_metrics(metric.results)
+    # sigma_s = min(w, h)/2 = 3, 3 -> no match; sigma_l = 10.4, 5 -> 1.
+    assert out['recall@4'] == pytest.approx(1 / 2)
+    assert out['recall@sigma_s'] == 0.0
+    assert out['recall@sigma_l'] == pytest.approx(1 / 2)
+    assert out['sigma_l_images'] == 1
