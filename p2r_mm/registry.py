@@ -57,7 +57,8 @@ LOG_PROCESSORS = _child('log_processor', MMENGINE_LOG_PROCESSORS,
 # Data.
 DATASETS = _child('dataset', MMENGINE_DATASETS)
 DATA_SAMPLERS = _child('data sampler', MMENGINE_DATA_SAMPLERS)
-TRANSFORMS = _child('transform', MMENGINE_TRANSFORMS)
+TRANSFORMS = _child('transform', MMENGINE_TRANSFORMS,
+                    ['p2r_mm.datasets.transforms'])
 
 # Models: counters, backbones, necks, heads, losses, data preprocessors.
 MODELS = _child('model', MMENGINE_MODELS, ['p2r_mm.models'])
@@ -79,7 +80,8 @@ METRICS = _child('metric', MMENGINE_METRICS, ['p2r_mm.evaluation'])
 EVALUATOR = _child('evaluator', MMENGINE_EVALUATOR)
 
 # Visualisation and inference.
-VISUALIZERS = _child('visualizer', MMENGINE_VISUALIZERS)
+VISUALIZERS = _child('visualizer', MMENGINE_VISUALIZERS,
+                     ['p2r_mm.visualization'])
 VISBACKENDS = _child('vis_backend', MMENGINE_VISBACKENDS)
 INFERENCERS = _child('inferencer', MMENGINE_INFERENCERS)
 FUNCTIONS = _child('function', MMENGINE_FUNCTIONS)

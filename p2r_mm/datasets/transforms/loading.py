@@ -1,0 +1,174 @@
+"""Load a crowd image and check its point annotations.
+
+Both transforms turn bad input into an error that names the image file, so
+that one broken sample stops the run instead of silently training on
+garbage (see DESIGN.md, "Bad input").
+"""
+import errno
+from typing import Optional
+
+import numpy as np
+from mmcv.transforms import BaseTransform, LoadImageFromFile
+
+from p2r_mm.registry import TRANSFORMS
+from .point_geometry import has_points, inside_image
+
+
+@TRANSFORMS.register_module()
+class LoadCrowdImage(LoadImageFromFile):
+    """mmcv's ``LoadImageFromFile`` with errors that name the file.
+
+    mmcv raises the backend's bare error for a missing file and an
+    ``AssertionError`` (``cv2.imdecode`` returned None) for an undecodable
+    one; here they become ``FileNotFoundError`` / ``OSError`` / ``ValueError``
+    with the path. A truncated JPEG that OpenCV still decodes (grey bottom
+    rows, a warning on stderr) cannot be told apart from a real image and
+    is not caught.
+
+    Required keys: ``img_path``; optional ``width``, ``height`` (int, from
+    the dataset's annotation).
+
+    Added keys: ``img`` (H, W, 3) uint8 BGR, ``img_shape`` and ``ori_shape``
+    (H, W), ``scale_factor`` ``(1.0, 1.0)`` (w, h), ``flip`` False,
+    ``flip_direction`` None. The geometric transforms update the last three.
+
+    Args:
+        check_size (bool): if ``width``/``height`` are in the results, the
+            decoded image must have that size; the points were annotated on
+            an image of that size, so a mismatch (wrong file, EXIF
+            rotation) would misplace every point. Defaults to True.
+        color_type (str): mmcv decoding flag. The default decodes the
+            stored pixel grid, which the datasets' points refer to, without
+            applying an EXIF rotation (mmcv's 'color' applies it). Defaults
+            to 'color_ignore_orientation'.
+        **kwargs: the other arguments of mmcv's ``LoadImageFromFile``
+            (``to_float32``, ``imdecode_backend``, ``ignore_empty``,
+            ``backend_args``).
+    """
+
+    def __init__(self,
+                 check_size: bool = True,
+                 color_type: str = 'color_ignore_orientation',
+                 **kwargs) -> None:
+        super().__init__(color_type=color_type, **kwargs)
+        self.check_size = check_size
+
+    def transform(self, results: dict) -> Optional[dict]:
+        path = results['img_path']
+        try:
+            loaded = super().transform(results)
+        except FileNotFoundError as e:
+            raise FileNotFoundError(errno.ENOENT, 'Image file not found',
+                                    str(path)) from e
+        except OSError as e:
+            raise OSError(f'Cannot read image file {path!r}: {e}') from e
+        except Exception as e:  # AssertionError on None, backend errors
+            if self.ignore_empty:
+                return None
+            raise ValueError(
+                f'Cannot decode image file {path!r} (corrupt or not an '
+                f'image?): {e}') from e
+        if loaded is None:  # ignore_empty=True and the file was unreadable
+            return None
+        h, w = loaded['img'].shape[:2]
+        if self.check_size and 'width' in loaded and 'height' in loaded:
+            if (int(loaded['width']), int(loaded['height'])) != (w, h):
+                raise ValueError(
+                    f'Image file {path!r} is {w}x{h} (w x h) but its '
+                    f'annotation says {loaded["width"]}x{loaded["height"]}')
+        loaded['scale_factor'] = (1.0, 1.0)
+        loaded['flip'] = False
+        loaded['flip_direction'] = None
+        return loaded
+
+    def __repr__(self) -> str:
+        return (f'{self.__class__.__name__}(check_size={self.check_size}, '
+                f'{super().__repr__().split("(", 1)[1]}')
+
+
+@TRANSFORMS.register_module()
+class LoadCrowdAnnotations(BaseTransform):
+    """Check the dataset's point annotations and keep them as float32.
+
+    The dataset parses the annotation file and applies its out-of-image
+    policy (drop or clip); this transform runs after ``LoadCrowdImage``
+    because only then is the true image size known, so it is the one place
+    where "points inside the decoded image" can be checked.
+
+    Required keys: ``img_path``, ``gt_points`` (N, 2) (x, y) in pixels,
+    pixel (row i, col j) centred at (j, i); ``img_shape`` (H, W) (or
+    ``height``/``width`` when the image is not loaded yet). Optional:
+    ``gt_head_sizes`` (N, 2) (w, h) in pixels, ``has_gt``.
+
+    Modified keys: ``gt_points`` float32 (N, 2), ``gt_head_sizes`` float32
+    (N, 2) (removed when ``with_head_sizes`` is False).
+
+    A sample with ``has_gt=False`` (an image without annotation) passes
+    through untouched. Every point must satisfy ``-0.5 <= x < W - 0.5`` and
+    ``-0.5 <= y < H - 0.5``, i.e. round to a pixel of the image.
+
+    Args:
+        with_head_sizes (bool): keep ``gt_head_sizes`` when present.
+            Defaults to True.
+    """
+
+    def __init__(self, with_head_sizes: bool = True) -> None:
+        self.with_head_sizes = with_head_sizes
+
+    def transform(self, results: dict) -> dict:
+        if results.get('has_gt', True) is False:
+            return results
+        path = results.get('img_path', '<no img_path>')
+        if not has_points(results):
+            raise KeyError(
+                f'{path!r}: no gt_points in the results; an image without '
+                'annotation must be marked has_gt=False')
+        points = _as_pairs(results['gt_points'], 'gt_points', path)
+        if 'img_shape' in results:
+            height, width = results['img_shape'][:2]
+        else:
+            height, width = results['height'], results['width']
+        outside = ~inside_image(points, width, height)
+        if outside.any():
+            first = points[outside][0].tolist()
+            raise ValueError(
+                f'{path!r}: {int(outside.sum())} of {len(points)} gt_points '
+                f'lie outside the {width}x{height} image (first: {first})')
+        results['gt_points'] = points
+
+        if 'gt_head_sizes' in results:
+            if not self.with_head_sizes:
+                del results['gt_head_sizes']
+            else:
+                sizes = _as_pairs(results['gt_head_sizes'], 'gt_head_sizes',
+                                  path)
+                if len(sizes) != len(points):
+                    raise ValueError(
+                        f'{path!r}: {len(sizes)} gt_head_sizes for '
+                        f'{len(points)} gt_points')
+                if (sizes < 0).any():
+                    raise ValueError(f'{path!r}: negative gt_head_sizes')
+                results['gt_head_sizes'] = sizes
+        return results
+
+    def __repr__(self) -> str:
+        return (f'{self.__class__.__name__}('
+                f'with_head_sizes={self.with_head_sizes})')
+
+
+def _as_pairs(value, name: str, path) -> np.ndarray:
+    """``value`` as a C-contiguous float32 (N, 2) array of finite numbers;
+    a ValueError naming ``path`` otherwise."""
+    try:
+        array = np.asarray(value)
+        ok_type = array.dtype.kind in 'iuf'
+    except (TypeError, ValueError):
+        ok_type = False
+    if not ok_type or array.ndim != 2 or array.shape[1] != 2:
+        shape = getattr(value, 'shape', type(value).__name__)
+        raise ValueError(
+            f'{path!r}: {name} must be a numeric (N, 2) array, got {shape}')
+    array = np.ascontiguousarray(array, dtype=np.float32)
+    if not np.isfinite(array).all():
+        raise ValueError(f'{path!r}: {name} contains NaN or inf')
+    return array
