@@ -1,3 +1,5 @@
+from .hooks import *  # noqa: F401,F403
+from .cpu_distributed import prepare_cpu_distributed
 from .safe_checkpoint import (SAFE_GLOBALS, TRUST_ENV,
                               UntrustedCheckpointError, checkpoints_trusted,
                               load_checkpoint_file,
@@ -6,6 +8,6 @@ from .safe_checkpoint import (SAFE_GLOBALS, TRUST_ENV,
 
 __all__ = [
     'SAFE_GLOBALS', 'TRUST_ENV', 'UntrustedCheckpointError',
-    'checkpoints_trusted', 'load_checkpoint_file',
+    'checkpoints_trusted', 'load_checkpoint_file', 'prepare_cpu_distributed',
     'register_safe_checkpoint_loading', 'trust_checkpoints'
 ]

@@ -1,4 +1,8 @@
 from .counting_metric import CountingMetric
+from .dump_counting_results import DumpCountingResults
 from .localization_metric import LocalizationMetric, count_matches
 
-__all__ = ['CountingMetric', 'LocalizationMetric', 'count_matches']
+__all__ = [
+    'CountingMetric', 'DumpCountingResults', 'LocalizationMetric',
+    'count_matches'
+]

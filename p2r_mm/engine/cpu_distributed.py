@@ -1,0 +1,38 @@
+"""Distributed training on CPU-only machines (gloo).
+
+MMEngine's ``pytorch`` launcher calls ``torch.cuda.set_device`` and wraps
+the model with ``device_ids=[LOCAL_RANK]``; both fail without CUDA. When
+CUDA is absent, :func:`prepare_cpu_distributed` initialises the process
+group with gloo itself (MMEngine then skips its own initialisation) and
+asks for a DDP wrapper without device ids.
+"""
+import os
+
+import torch
+import torch.distributed as dist
+from mmengine.config import Config
+
+
+def prepare_cpu_distributed(cfg: Config, launcher: str) -> bool:
+    """Make ``cfg`` runnable under ``launcher`` without CUDA.
+
+    Returns:
+        bool: whether anything was changed (False with CUDA or no launcher).
+    """
+    if launcher == 'none' or torch.cuda.is_available():
+        return False
+    if launcher != 'pytorch':
+        raise ValueError(f'launcher {launcher!r} needs CUDA; on CPU use '
+                         "'pytorch' (tools/dist_train.sh)")
+    cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})
+    cfg.env_cfg.dist_cfg['backend'] = 'gloo'
+    wrapper = cfg.get('model_wrapper_cfg') or dict(
+        type='MMDistributedDataParallel', broadcast_buffers=False)
+    wrapper['device_ids'] = None
+    cfg.model_wrapper_cfg = wrapper
+    if not dist.is_initialized():
+        dist.init_process_group(
+            backend='gloo',
+            rank=int(os.environ['RANK']),
+            world_size=int(os.environ['WORLD_SIZE']))
+    return True

@@ -1,0 +1,3 @@
+from .crowd_visualization_hook import CrowdVisualizationHook
+
+__all__ = ['CrowdVisualizationHook']

@@ -1,0 +1,3 @@
+from .crowd_visualizer import CrowdVisualizer
+
+__all__ = ['CrowdVisualizer']

@@ -1,0 +1,104 @@
+"""Draws true and predicted heads and counts on an image."""
+from typing import Optional
+
+import numpy as np
+from mmengine.visualization import Visualizer
+
+from p2r_mm.registry import VISUALIZERS
+from p2r_mm.structures import CrowdDataSample, input_to_original
+
+
+@VISUALIZERS.register_module()
+class CrowdVisualizer(Visualizer):
+    """MMEngine ``Visualizer`` for crowd counting.
+
+    :meth:`add_datasample` draws ground-truth points (``gt_color``) and
+    predicted points (``pred_color``) on the *original* image, and the
+    counts as text, then shows, saves (``out_file``) or sends the result to
+    the visualiser's backends.
+
+    Args:
+        point_radius (float, optional): marker radius in pixels; by default
+            scaled with the image (0.4 % of its diagonal, at least 2 px).
+        gt_color, pred_color (tuple): RGB colours.
+    """
+
+    def __init__(self,
+                 name: str = 'visualizer',
+                 image: Optional[np.ndarray] = None,
+                 vis_backends: Optional[list] = None,
+                 save_dir: Optional[str] = None,
+                 point_radius: Optional[float] = None,
+                 gt_color: tuple = (0, 255, 0),
+                 pred_color: tuple = (255, 0, 0)) -> None:
+        super().__init__(name=name, image=image, vis_backends=vis_backends,
+                         save_dir=save_dir)
+        self.point_radius = point_radius
+        self.gt_color = gt_color
+        self.pred_color = pred_color
+
+    def _radius(self, image: np.ndarray) -> float:
+        if self.point_radius is not None:
+            return self.point_radius
+        return max(2.0, 0.004 * float(np.hypot(*image.shape[:2])))
+
+    def _draw_points(self, points: np.ndarray, color, radius: float) -> None:
+        if len(points):
+            self.draw_circles(points, np.full(len(points), radius),
+                              edge_colors=[color], face_colors=[color],
+                              alpha=0.9)
+
+    def add_datasample(self,
+                       name: str,
+                       image: np.ndarray,
+                       data_sample: Optional[CrowdDataSample] = None,
+                       draw_gt: bool = True,
+                       draw_pred: bool = True,
+                       show: bool = False,
+                       wait_time: float = 0,
+                       out_file: Optional[str] = None,
+                       step: int = 0) -> np.ndarray:
+        """Draw one sample.
+
+        Args:
+            image (np.ndarray): (H, W, 3) RGB original image.
+            data_sample (CrowdDataSample): with ``gt_points`` (network-input
+                pixels, mapped back with the sample's metainfo) and/or
+                ``pred_points`` (original-image pixels).
+
+        Returns:
+            np.ndarray: the drawn (H, W, 3) RGB image.
+        """
+        self.set_image(image)
+        radius = self._radius(image)
+        texts = []
+        if data_sample is not None:
+            gt = data_sample.get('gt_points')
+            if draw_gt and gt is not None and data_sample.metainfo.get(
+                    'has_gt', True):
+                meta = data_sample.metainfo
+                gt = input_to_original(
+                    gt.float().cpu(), meta.get('scale_factor', (1.0, 1.0)),
+                    flip=meta.get('flip', False),
+                    input_width=meta.get('img_shape', (0, 0))[1])
+                self._draw_points(gt.numpy(), self.gt_color, radius)
+                texts.append(f'GT {len(gt)}')
+            pred = data_sample.get('pred_points')
+            if draw_pred and pred is not None:
+                self._draw_points(pred.cpu().numpy(), self.pred_color,
+                                  radius * 0.6)
+                texts.append(f'Pred {int(data_sample.pred_count)}')
+        if texts:
+            self.draw_texts(
+                '  '.join(texts), np.array([5.0, 5.0]), colors='white',
+                font_sizes=max(10, int(radius * 4)),
+                bboxes=dict(facecolor='black', alpha=0.6, pad=2))
+        drawn = self.get_image()
+        if show:
+            self.show(drawn, win_name=name, wait_time=wait_time)
+        if out_file is not None:
+            import mmcv
+            mmcv.imwrite(drawn[..., ::-1], out_file)
+        else:
+            self.add_image(name, drawn, step)
+        return drawn
