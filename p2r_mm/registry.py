@@ -6,9 +6,9 @@ first and then in MMEngine's root (so ``Adam``, ``CheckpointHook``,
 projects are named with their scope, e.g. ``type='mmdet.MultiBranch'``.
 
 ``locations`` lists the modules that register into a node, so a config builds
-without importing p2r_mm by hand. A node whose components have not been
-written yet has no location: naming a module that does not exist would make
-every build through that node fail.
+without importing p2r_mm by hand. A node p2r_mm adds nothing to has no
+location: naming a module that does not exist would make every build
+through that node fail.
 """
 from mmengine.registry import DATA_SAMPLERS as MMENGINE_DATA_SAMPLERS
 from mmengine.registry import DATASETS as MMENGINE_DATASETS
@@ -55,7 +55,7 @@ LOG_PROCESSORS = _child('log_processor', MMENGINE_LOG_PROCESSORS,
                         ['p2r_mm.engine'])
 
 # Data.
-DATASETS = _child('dataset', MMENGINE_DATASETS)
+DATASETS = _child('dataset', MMENGINE_DATASETS, ['p2r_mm.datasets'])
 DATA_SAMPLERS = _child('data sampler', MMENGINE_DATA_SAMPLERS)
 TRANSFORMS = _child('transform', MMENGINE_TRANSFORMS,
                     ['p2r_mm.datasets.transforms'])

@@ -5,8 +5,10 @@ default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=50),
     param_scheduler=dict(type='ParamSchedulerHook'),
-    # Keep the last checkpoints for --resume; schedules add save_best.
-    checkpoint=dict(type='CheckpointHook', interval=5, max_keep_ckpts=3),
+    # The last checkpoints (for --resume) and the best one by MAE.
+    checkpoint=dict(
+        type='CheckpointHook', interval=5, max_keep_ckpts=3,
+        save_best='mae', rule='less'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='CrowdVisualizationHook'))
 

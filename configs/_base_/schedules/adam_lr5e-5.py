@@ -1,6 +1,7 @@
 # The P2R paper's optimisation: Adam, lr 5e-5 (backbone 1e-5), weight decay
-# 1e-4, validation every 5 epochs, best checkpoint by MAE. The number of
-# epochs is this project's choice (the paper does not state it).
+# 1e-4, validation every 5 epochs (best checkpoint by MAE: see
+# default_runtime.py). The number of epochs is this project's choice (the
+# paper does not state it).
 optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='Adam', lr=5e-5, weight_decay=1e-4),
@@ -9,11 +10,6 @@ optim_wrapper = dict(
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=1500, val_interval=5)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
-
-default_hooks = dict(
-    checkpoint=dict(
-        type='CheckpointHook', interval=5, max_keep_ckpts=3,
-        save_best='mae', rule='less'))
 
 # For another total batch size than 16, lr scales linearly.
 auto_scale_lr = dict(enable=False, base_batch_size=16)
