@@ -32,6 +32,8 @@ setup(
     long_description=open(osp.join(HERE, 'README.md')).read(),
     long_description_content_type='text/markdown',
     packages=find_packages(exclude=('configs', 'tools', 'tests', 'projects')),
+    # The semi-supervised protocols' split lists (p2r_mm/datasets/splits/).
+    package_data={'p2r_mm.datasets': ['splits/*.txt', 'splits/README.md']},
     python_requires='>=3.8',
     install_requires=read_requirements('runtime.txt'),
     extras_require=dict(tests=read_requirements('tests.txt')),
