@@ -67,6 +67,9 @@ def main():
         cfg.test_evaluator = list(evaluator) + [
             dict(type='DumpCountingResults', out_file=args.out)
         ]
+    cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [
+        dict(type='ProgressBarHook')
+    ]
     prepare_cpu_distributed(cfg, args.launcher)
 
     runner = Runner.from_cfg(cfg)

@@ -1,5 +1,5 @@
-from .hooks import *  # noqa: F401,F403
 from .cpu_distributed import prepare_cpu_distributed
+from .hooks import *  # noqa: F401,F403
 from .safe_checkpoint import (SAFE_GLOBALS, TRUST_ENV,
                               UntrustedCheckpointError, checkpoints_trusted,
                               load_checkpoint_file,

@@ -108,8 +108,8 @@ def write_text(path):
     (write_nan, 'NaN'),
     (write_text, 'not a numeric'),
 ])
-def test_malformed_mat_is_a_value_error_naming_the_file(sha, write,
-                                                         problem):
+def test_malformed_mat_is_a_value_error_naming_the_file(
+        sha, write, problem):
     root, _ = sha
     write(gt_file(root, 5))
     with pytest.raises(ValueError, match=f'GT_IMG_5.mat.*{problem}'):

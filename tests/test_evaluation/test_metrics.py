@@ -67,7 +67,8 @@ def test_localization_metric_box_thresholds_and_rescaling():
     metric = LocalizationMetric(thresholds=(4, ))
     # Input was downscaled by 2: gt (input pixels) maps back to
     # (2 * (x + .5) - .5); head sizes double too.
-    gt_in = torch.tensor([[9.75, 9.75], [29.75, 9.75]])  # -> (20, 20), (60, 20)
+    # -> (20, 20), (60, 20) in the original image
+    gt_in = torch.tensor([[9.75, 9.75], [29.75, 9.75]])
     sizes_in = torch.tensor([[3., 10.], [3., 4.]])  # -> (6, 20), (6, 8)
     pred = torch.tensor([[24., 20.], [60., 26.]])  # 4 px and 6 px away
     metric.process({}, [

@@ -10,7 +10,7 @@ import sys
 import pytest
 import torch
 
-from ..test_datasets.fake_crowd_data import make_shanghaitech
+from ..test_datasets.fake_crowd_data import make_custom, make_shanghaitech
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -48,7 +48,7 @@ def run(*cmd, cwd=REPO, env=None):
     full_env.update(env or {})
     out = subprocess.run(list(cmd), cwd=cwd, env=full_env,
                          capture_output=True, text=True, timeout=600)
-    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-5000:]
+    assert out.returncode == 0, out.stderr[-4000:]
     return out.stdout + out.stderr
 
 
@@ -82,6 +82,7 @@ def test_train_test_and_resume(tiny):
               str(work / 'epoch_2.pth'), '--work-dir', str(work), '--out',
               str(preds), '--show-dir', 'overlays')
     assert 'mae' in log and 'precision@8' in log
+    assert '2/2, ' in log  # the progress bar reached the end
     results = json.loads(preds.read_text())
     assert len(results) == 2
     assert {'img_path', 'gt_count', 'pred_count', 'pred_points'} <= set(
@@ -118,3 +119,22 @@ def test_two_process_cpu_training(tiny):
               env=dict(PORT=str(free_port())))
     assert (work / 'epoch_1.pth').is_file()
     assert 'Distributed launcher: pytorch' in log or 'world_size' in log
+
+
+def test_custom_data_config_trains_on_a_labelled_fraction(tmp_path):
+    root = tmp_path / 'my_crowd'
+    make_custom(str(root), n=10, mode='json')
+    tiny = TINY_CONFIG.format(repo=REPO, root=root).replace(
+        'configs/supervised/sha_full.py', 'configs/supervised/custom_5pct.py')
+    config = tmp_path / 'tiny_custom.py'
+    config.write_text(tiny)
+    work = tmp_path / 'work'
+    log = run(sys.executable, 'tools/train.py', str(config), '--work-dir',
+              str(work), '--cfg-options', 'train_cfg.max_epochs=1',
+              'train_dataloader.dataset.labeled_ratio=0.5',
+              'train_dataloader.dataset.holdout=0.2',
+              'val_dataloader.dataset.holdout=0.2')
+    # 10 images: 2 held out for validation, half of the other 8 labelled.
+    assert 'Epoch(train) [1][2/2]' in log  # 4 labelled crops, batch 2
+    assert 'Epoch(val) [1][2/2]' in log
+    assert (work / 'epoch_1.pth').is_file()

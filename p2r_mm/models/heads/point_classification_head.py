@@ -80,8 +80,9 @@ class PointClassificationHead(BaseModule):
 
         A cell is a head if its logit exceeds ``logit_thr`` and it covers
         at least one pixel of the unpadded input (``img_shape``): padding
-        holds no heads. Points are cell centres, mapped to the original image when
-        ``rescale`` (undoing resize and flip with the sample's metainfo).
+        holds no heads. Points are cell centres, mapped to the original
+        image when ``rescale`` (undoing resize and flip with the sample's
+        metainfo).
         """
         s = self.stride
         for logit, sample in zip(logits, data_samples):
