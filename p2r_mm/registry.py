@@ -56,7 +56,8 @@ LOG_PROCESSORS = _child('log_processor', MMENGINE_LOG_PROCESSORS,
 
 # Data.
 DATASETS = _child('dataset', MMENGINE_DATASETS, ['p2r_mm.datasets'])
-DATA_SAMPLERS = _child('data sampler', MMENGINE_DATA_SAMPLERS)
+DATA_SAMPLERS = _child('data sampler', MMENGINE_DATA_SAMPLERS,
+                       ['p2r_mm.datasets'])
 TRANSFORMS = _child('transform', MMENGINE_TRANSFORMS,
                     ['p2r_mm.datasets.transforms'])
 

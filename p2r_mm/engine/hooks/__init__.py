@@ -1,4 +1,5 @@
 from .crowd_visualization_hook import CrowdVisualizationHook
 from .progress_bar_hook import ProgressBarHook
+from .unsup_weight_hook import UnsupWeightHook
 
-__all__ = ['CrowdVisualizationHook', 'ProgressBarHook']
+__all__ = ['CrowdVisualizationHook', 'ProgressBarHook', 'UnsupWeightHook']

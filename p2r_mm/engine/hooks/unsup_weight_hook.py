@@ -1,0 +1,45 @@
+"""The weight of the unlabelled loss over training (burn-in, then a ramp)."""
+from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
+
+from p2r_mm.registry import HOOKS
+
+
+@HOOKS.register_module()
+class UnsupWeightHook(Hook):
+    """Sets ``model.unsup_weight`` before every training epoch:
+
+    ``w = 0`` for the first ``burn_in_epochs`` epochs, then
+    ``min(max_weight, step * (epoch - burn_in_epochs + 1))``: the P2R
+    paper's schedule is 50 epochs of burn-in, +0.01 per epoch, at most 2.
+
+    The weight is a function of the epoch alone, so a resumed run gets it
+    right without saving it.
+    """
+
+    def __init__(self,
+                 burn_in_epochs: int = 50,
+                 step: float = 0.01,
+                 max_weight: float = 2.0) -> None:
+        if burn_in_epochs < 0 or step < 0 or max_weight < 0:
+            raise ValueError('burn_in_epochs, step and max_weight must be '
+                             'non-negative')
+        self.burn_in_epochs = burn_in_epochs
+        self.step = step
+        self.max_weight = max_weight
+
+    def weight_at(self, epoch: int) -> float:
+        """w for the 0-based ``epoch``."""
+        if epoch < self.burn_in_epochs:
+            return 0.0
+        return min(self.max_weight,
+                   self.step * (epoch - self.burn_in_epochs + 1))
+
+    def before_train_epoch(self, runner) -> None:
+        model = runner.model.module if is_model_wrapper(
+            runner.model) else runner.model
+        if not hasattr(model, 'unsup_weight'):
+            raise AttributeError(
+                f'UnsupWeightHook needs a model with `unsup_weight` (e.g. '
+                f'SemiPointCounter), got {type(model).__name__}')
+        model.unsup_weight = self.weight_at(runner.epoch)

@@ -1,0 +1,162 @@
+"""Mean-teacher semi-supervised training of a point counter."""
+import copy
+from typing import Dict, List, Optional
+
+import torch
+from mmengine.model import BaseModel
+from torch import Tensor
+
+from p2r_mm.registry import MODELS
+from p2r_mm.structures import CrowdDataSample
+from ..utils import cutout_cell_weights
+from .pseudo_labels import pseudo_points_from_logits
+
+DEFAULT_SEMI_TRAIN_CFG = dict(
+    pseudo_logit_thr=0.0, confidence_thr=0.7, teacher_bn='ema',
+    skip_unsup_when_unweighted=True)
+
+
+@MODELS.register_module()
+class SemiPointCounter(BaseModel):
+    """A student and a teacher :class:`PointCounter` (MMDetection's
+    semi-supervised shape: ``student``/``teacher`` attributes, so
+    ``mmdet.MeanTeacherHook`` and ``mmdet.TeacherStudentValLoop`` work).
+
+    One training step, on a batch with branches ``sup`` (labelled crops),
+    ``unsup_teacher`` (weak view) and ``unsup_student`` (strong view of the
+    same crops, with a cutout):
+
+    - ``L_sup``: the student's point loss on the labelled crops;
+    - pseudo-labels: the teacher's logits on the weak view, no gradient;
+      every cell with logit >= ``pseudo_logit_thr`` is a pseudo-point,
+      confidence 1 if sigmoid(logit) > ``confidence_thr`` else 0;
+    - ``L_unsup``: the student's point loss on the strong view against the
+      pseudo-points, confidences as point weights, cutout cells weighted 0;
+    - total ``(L_sup + w * L_unsup) / (1 + w)``, ``w = self.unsup_weight``
+      set by ``UnsupWeightHook`` (0 during burn-in; then the unlabelled
+      branch is skipped when ``skip_unsup_when_unweighted``).
+
+    The teacher never receives gradients; ``MeanTeacherHook`` moves it by
+    EMA. ``semi_train_cfg.teacher_bn``: ``'ema'`` (default) runs the teacher
+    in eval mode with BN statistics that follow the student's by EMA (use
+    the hook with ``skip_buffer=False``); ``'batch'`` runs its BN on the
+    weak batch's own statistics (then the buffers need not follow:
+    ``skip_buffer=True``).
+
+    Args:
+        counter (dict): config of the :class:`PointCounter`.
+        unsup_loss (dict, optional): loss of the unlabelled branch; by
+            default the counter's own (its head's ``loss``). The P2P
+            baseline uses ``P2PLoss(ignore_unmatched=True)`` here.
+        data_preprocessor (dict): usually
+            ``mmdet.MultiBranchDataPreprocessor`` wrapping the counter's.
+        semi_train_cfg (dict): see above.
+        semi_test_cfg (dict): ``predict_on='student'`` (default) or
+            ``'teacher'``.
+    """
+
+    def __init__(self,
+                 counter: dict,
+                 unsup_loss: Optional[dict] = None,
+                 data_preprocessor: Optional[dict] = None,
+                 semi_train_cfg: Optional[dict] = None,
+                 semi_test_cfg: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None) -> None:
+        if data_preprocessor is None:
+            data_preprocessor = dict(
+                type='mmdet.MultiBranchDataPreprocessor',
+                data_preprocessor=counter.get(
+                    'data_preprocessor',
+                    dict(type='CountingDataPreprocessor')))
+        if isinstance(data_preprocessor, dict):
+            data_preprocessor = MODELS.build(data_preprocessor)
+        super().__init__(
+            data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        self.student = MODELS.build(copy.deepcopy(counter))
+        self.teacher = MODELS.build(copy.deepcopy(counter))
+        self.teacher.requires_grad_(False)
+        self.unsup_loss_fn = (MODELS.build(unsup_loss) if unsup_loss
+                              is not None else self.student.head.loss_fn)
+        self.semi_train_cfg = {**DEFAULT_SEMI_TRAIN_CFG,
+                               **(semi_train_cfg or {})}
+        teacher_bn = self.semi_train_cfg['teacher_bn']
+        if teacher_bn not in ('ema', 'batch'):
+            raise ValueError("semi_train_cfg.teacher_bn must be 'ema' or "
+                             f"'batch', got {teacher_bn!r}")
+        self.semi_test_cfg = dict(predict_on='student',
+                                  **(semi_test_cfg or {}))
+        self.unsup_weight = 0.0
+
+    def init_weights(self) -> None:
+        super().init_weights()
+        # The teacher starts as a copy of the student.
+        self.teacher.load_state_dict(self.student.state_dict())
+
+    def train(self, mode: bool = True) -> 'SemiPointCounter':
+        super().train(mode)
+        if self.semi_train_cfg['teacher_bn'] == 'ema':
+            self.teacher.eval()
+        return self
+
+    @property
+    def _predictor(self):
+        return getattr(self, self.semi_test_cfg.get('predict_on', 'student'))
+
+    def forward(self, inputs, data_samples=None, mode: str = 'tensor'):
+        if mode == 'loss':
+            return self.loss(inputs, data_samples)
+        if mode == 'predict':
+            return self._predictor.predict(inputs, data_samples)
+        if mode == 'tensor':
+            return self._predictor._forward(inputs)
+        raise RuntimeError(f'Invalid mode "{mode}": use loss, predict or '
+                           'tensor')
+
+    def loss(self, multi_batch_inputs: Dict[str, Tensor],
+             multi_batch_data_samples: Dict[str, List[CrowdDataSample]]
+             ) -> Dict[str, Tensor]:
+        l_sup = self.student.loss(multi_batch_inputs['sup'],
+                                  multi_batch_data_samples['sup'])[
+                                      'loss_point']
+        weight = float(self.unsup_weight)
+        zero = l_sup.new_zeros(())
+        l_unsup, n_points, confident = zero, zero, zero
+        if 'unsup_teacher' in multi_batch_inputs and (
+                weight > 0 or
+                not self.semi_train_cfg['skip_unsup_when_unweighted']):
+            l_unsup, n_points, confident = self.unsup_loss(
+                multi_batch_inputs, multi_batch_data_samples)
+        return dict(
+            loss_semi=(l_sup + weight * l_unsup) / (1 + weight),
+            sup=l_sup.detach(),
+            unsup=l_unsup.detach(),
+            unsup_weight=l_sup.new_tensor(weight),
+            pseudo_points=n_points,
+            pseudo_confident=confident)
+
+    def unsup_loss(self, inputs: Dict[str, Tensor],
+                   samples: Dict[str, List[CrowdDataSample]]):
+        """The student's loss on the strong view against the teacher's
+        pseudo-points. Returns (loss, mean pseudo-points per image,
+        fraction of them that are confident)."""
+        stride = self.student.stride
+        weak = samples['unsup_teacher']
+        with torch.no_grad():
+            teacher_logits = self.teacher._forward(inputs['unsup_teacher'])
+            points, confidences = pseudo_points_from_logits(
+                teacher_logits, stride,
+                [s.metainfo['img_shape'][:2] for s in weak],
+                self.semi_train_cfg['pseudo_logit_thr'],
+                self.semi_train_cfg['confidence_thr'])
+        logits = self.student._forward(inputs['unsup_student'])
+        _, _, h, w = logits.shape
+        pixel_weights = cutout_cell_weights(
+            [s.metainfo.get('cutout_box') for s in samples['unsup_student']],
+            h, w, stride, logits.device)
+        loss = self.unsup_loss_fn(logits, points, stride, confidences,
+                                  pixel_weights)
+        n_total = sum(len(p) for p in points)
+        n_points = logits.new_tensor(n_total / len(points))
+        confident = logits.new_tensor(
+            float(sum(c.sum() for c in confidences)) / max(n_total, 1))
+        return loss, n_points, confident

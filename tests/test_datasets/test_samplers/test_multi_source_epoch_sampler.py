@@ -1,0 +1,60 @@
+import pytest
+from torch.utils.data import ConcatDataset, DataLoader, Dataset
+
+from p2r_mm.datasets.samplers import MultiSourceEpochSampler
+
+
+class Source(Dataset):
+
+    def __init__(self, name, n):
+        self.name, self.n = name, n
+
+    def __len__(self):
+        return self.n
+
+    def __getitem__(self, i):
+        return (self.name, i)
+
+
+def concat(n_labeled, n_unlabeled):
+    return ConcatDataset([Source('L', n_labeled), Source('U', n_unlabeled)])
+
+
+def batches(sampler, dataset, batch_size):
+    loader = DataLoader(dataset, batch_size=batch_size, sampler=sampler,
+                        collate_fn=lambda b: b)
+    return list(loader)
+
+
+def test_every_batch_holds_the_ratio_and_an_epoch_covers_the_unlabelled():
+    dataset = concat(3, 21)
+    sampler = MultiSourceEpochSampler(dataset, batch_size=4,
+                                      source_ratio=[1, 1], seed=0)
+    epoch = batches(sampler, dataset, 4)
+    assert len(epoch) == sampler.iters_per_epoch == 11  # ceil(21 / 2)
+    for batch in epoch:
+        assert [name for name, _ in batch] == ['L', 'L', 'U', 'U']
+    unlabeled = [i for batch in epoch for name, i in batch if name == 'U']
+    assert set(unlabeled) == set(range(21))  # one pass (+1 wrapped)
+    labeled = [i for batch in epoch for name, i in batch if name == 'L']
+    assert set(labeled) == {0, 1, 2}  # the small set cycles
+
+
+def test_next_epoch_continues_the_streams():
+    dataset = concat(3, 8)
+    sampler = MultiSourceEpochSampler(dataset, batch_size=4,
+                                      source_ratio=[1, 3], seed=1)
+    first = batches(sampler, dataset, 4)
+    second = batches(sampler, dataset, 4)
+    assert len(first) == len(second) == 3  # ceil(8 / 3)
+    assert all([n for n, _ in b] == ['L', 'U', 'U', 'U'] for b in second)
+    assert first != second
+
+
+def test_bad_configurations():
+    with pytest.raises(ValueError, match='no sample'):
+        MultiSourceEpochSampler(concat(3, 8), batch_size=1,
+                                source_ratio=[1, 1], seed=0)
+    with pytest.raises(ValueError, match='empty'):
+        MultiSourceEpochSampler(concat(0, 8), batch_size=4,
+                                source_ratio=[1, 1], seed=0)
