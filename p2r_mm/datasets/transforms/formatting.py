@@ -14,7 +14,7 @@ from .point_geometry import has_points
 
 DEFAULT_META_KEYS = ('img_path', 'img_id', 'ori_shape', 'img_shape',
                      'scale_factor', 'flip', 'flip_direction', 'pad_shape',
-                     'crop_box', 'labeled', 'has_gt')
+                     'crop_box', 'labeled', 'has_gt', 'cutout_box')
 
 
 @TRANSFORMS.register_module()

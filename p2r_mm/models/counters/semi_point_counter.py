@@ -4,6 +4,7 @@ from typing import Dict, List, Optional
 
 import torch
 from mmengine.model import BaseModel
+from mmengine.registry import DefaultScope
 from torch import Tensor
 
 from p2r_mm.registry import MODELS
@@ -69,7 +70,10 @@ class SemiPointCounter(BaseModel):
                     'data_preprocessor',
                     dict(type='CountingDataPreprocessor')))
         if isinstance(data_preprocessor, dict):
-            data_preprocessor = MODELS.build(data_preprocessor)
+            # mmdet's wrapper builds the inner preprocessor from mmdet's
+            # registry unless p2r_mm is the current scope.
+            with DefaultScope.overwrite_default_scope('p2r_mm'):
+                data_preprocessor = MODELS.build(data_preprocessor)
         super().__init__(
             data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.student = MODELS.build(copy.deepcopy(counter))
@@ -83,8 +87,8 @@ class SemiPointCounter(BaseModel):
         if teacher_bn not in ('ema', 'batch'):
             raise ValueError("semi_train_cfg.teacher_bn must be 'ema' or "
                              f"'batch', got {teacher_bn!r}")
-        self.semi_test_cfg = dict(predict_on='student',
-                                  **(semi_test_cfg or {}))
+        self.semi_test_cfg = {'predict_on': 'student',
+                              **(semi_test_cfg or {})}
         self.unsup_weight = 0.0
 
     def init_weights(self) -> None:

@@ -1,0 +1,7 @@
+# Semi-supervised P2R, 10 % of the images labelled (the standard list).
+_base_ = [
+    '../_base_/models/p2r_semi_vgg16bn.py', '../_base_/datasets/shb_semi.py',
+    '../_base_/schedules/semi_adam_lr5e-5.py', '../_base_/default_runtime.py'
+]
+
+train_dataloader = dict(dataset=dict(labeled_split='shb-10.txt'))

@@ -1,0 +1,3 @@
+from .cutout_weights import cutout_cell_weights
+
+__all__ = ['cutout_cell_weights']

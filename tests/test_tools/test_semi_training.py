@@ -1,0 +1,83 @@
+"""Semi-supervised P2R through tools/train.py on tiny data: training with
+labelled + unlabelled batches, the unsup branch live, then resume."""
+import re
+import sys
+
+import torch
+
+from ..test_datasets.fake_crowd_data import make_shanghaitech
+from .test_train_test_tools import REPO, run
+
+TINY_SEMI = """
+_base_ = ['{repo}/configs/{method}/sha_5pct.py']
+data_root = '{root}/'
+model = dict(counter=dict(
+    backbone=dict(base_channels=4, init_cfg=None),
+    neck=dict(in_channels=(32, 32), out_channels=16),
+    head=dict(in_channels=16, feat_channels=16)))
+train_dataloader = dict(
+    batch_size=4, num_workers=0, persistent_workers=False,
+    sampler=dict(batch_size=4),
+    dataset=dict(
+        labeled_split=None, labeled_ratio=0.34,
+        dataset=dict(data_root=data_root)))
+val_dataloader = dict(
+    num_workers=0, persistent_workers=False,
+    dataset=dict(data_root=data_root))
+test_dataloader = val_dataloader
+train_cfg = dict(max_epochs=2, val_interval=1)
+custom_hooks = [
+    dict(type='mmdet.MeanTeacherHook', momentum=0.002, skip_buffer=False),
+    dict(type='UnsupWeightHook', burn_in_epochs=1, step=0.5, max_weight=2.0),
+]
+default_hooks = dict(logger=dict(interval=1), checkpoint=dict(interval=1))
+randomness = dict(seed=0)
+"""
+
+
+def write_config(tmp_path, method='p2r'):
+    root = tmp_path / 'part_A'
+    if not root.exists():
+        make_shanghaitech(str(root), n_train=6, n_test=2)
+    config = tmp_path / f'tiny_{method}_semi.py'
+    config.write_text(TINY_SEMI.format(repo=REPO, root=root, method=method))
+    return config
+
+
+def test_semi_supervised_training_then_resume(tmp_path):
+    config = write_config(tmp_path)
+    work = tmp_path / 'work'
+    log = run(sys.executable, 'tools/train.py', str(config), '--work-dir',
+              str(work))
+    # 6 images: 2 labelled, 4 unlabelled; 2 unlabelled per batch of 4
+    # -> an epoch is 2 iterations.
+    assert 'Epoch(train) [1][2/2]' in log and 'Epoch(train) [2][2/2]' in log
+    epoch2 = [line for line in log.splitlines()
+              if 'Epoch(train) [2][2/2]' in line][0]
+    assert 'unsup_weight: 0.5000' in epoch2  # after 1 burn-in epoch
+    assert float(re.search(r'pseudo_points: ([\d.]+)', epoch2).group(1)) >= 0
+    assert re.search(r' unsup: [\d.]+', epoch2)
+    ckpt = torch.load(work / 'epoch_2.pth', map_location='cpu',
+                      weights_only=False)
+    student = {k[len('student.'):]: v for k, v in ckpt['state_dict'].items()
+               if k.startswith('student.')}
+    teacher = {k[len('teacher.'):]: v for k, v in ckpt['state_dict'].items()
+               if k.startswith('teacher.')}
+    assert student.keys() == teacher.keys()
+    assert any(not torch.equal(student[k], teacher[k]) for k in student)
+
+    log = run(sys.executable, 'tools/train.py', str(config), '--work-dir',
+              str(work), '--resume', '--cfg-options',
+              'train_cfg.max_epochs=3')
+    assert 'resumed epoch: 2' in log
+    epoch3 = [line for line in log.splitlines()
+              if 'Epoch(train) [3][2/2]' in line][0]
+    assert 'unsup_weight: 1.0000' in epoch3
+
+
+def test_p2p_baseline_config_trains(tmp_path):
+    config = write_config(tmp_path, 'p2p')
+    work = tmp_path / 'work_p2p'
+    log = run(sys.executable, 'tools/train.py', str(config), '--work-dir',
+              str(work), '--cfg-options', 'train_cfg.max_epochs=2')
+    assert 'Epoch(train) [2][2/2]' in log
