@@ -5,11 +5,12 @@ from .nwpu_crowd import NWPUCrowdDataset
 from .samplers import *  # noqa: F401,F403
 from .semi_crowd_dataset import SemiCrowdDataset
 from .shanghaitech import ShanghaiTechDataset
+from .synthetic_dataset import SyntheticCrowdDataset
 from .transforms import *  # noqa: F401,F403
 from .ucf_qnrf import UCFQNRFDataset
 
 __all__ = [
     'BaseCrowdDataset', 'CustomCrowdDataset', 'JHUCrowdDataset',
     'NWPUCrowdDataset', 'SemiCrowdDataset', 'ShanghaiTechDataset',
-    'UCFQNRFDataset'
+    'SyntheticCrowdDataset', 'UCFQNRFDataset'
 ]

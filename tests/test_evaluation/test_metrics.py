@@ -23,6 +23,7 @@ def test_counting_metric_by_hand():
     assert out['rmse'] == pytest.approx(math.sqrt((4 + 9 + 9) / 3))
     assert out['nae'] == pytest.approx((2 / 12 + 3 / 4) / 2)
     assert out['nae_images'] == 2
+    assert out['count_ratio'] == pytest.approx(20 / 16)
 
 
 def test_counting_metric_skips_unannotated_and_rejects_empty():

@@ -16,7 +16,8 @@ class CountingMetric(BaseMetric):
     name "MSE"; it is named ``rmse`` here because that is what it is.
     NAE = mean(|pred - gt| / gt) over the images with gt > 0 (an image
     without people has no relative error; NWPU-Crowd's convention), and
-    ``nae_images`` says how many images it averages.
+    ``nae_images`` says how many images it averages. ``count_ratio`` =
+    sum(pred) / sum(gt) shows systematic over- (> 1) or under-counting.
     """
 
     default_prefix = None
@@ -40,5 +41,7 @@ class CountingMetric(BaseMetric):
             rmse=float(np.sqrt((err**2).mean())),
             nae=float((np.abs(err[positive]) / gt[positive]).mean())
             if positive.any() else float('nan'),
-            nae_images=int(positive.sum()))
+            nae_images=int(positive.sum()),
+            count_ratio=float(pred.sum() / gt.sum())
+            if gt.sum() > 0 else float('nan'))
         return metrics
