@@ -1,0 +1,25 @@
+# Labelled-only baseline on the synthetic benchmark: the same 5 % labelled
+# images as configs/p2r/synthetic_5pct.py (same labeled_ratio and seed),
+# repeated so that an epoch has about as many labelled crops as an epoch of
+# the semi-supervised run (whose batches are half labelled).
+_base_ = [
+    '../_base_/models/p2r_vgg16bn.py', '../_base_/models/narrow_cpu.py',
+    '../_base_/datasets/synthetic.py', '../_base_/schedules/synthetic_cpu.py',
+    '../_base_/default_runtime.py'
+]
+
+model = {{_base_.narrow_counter}}
+train_dataloader = dict(
+    batch_size=4,
+    dataset=dict(
+        _delete_=True,
+        type='RepeatDataset',
+        times=19,  # 10 labelled images x 19 = the 190 unlabelled ones
+        dataset=dict(
+            type={{_base_.dataset_type}},
+            data_root={{_base_.data_root}},
+            split='train',
+            labeled_ratio=0.05,
+            subset='labeled',
+            pipeline={{_base_.train_pipeline}})))
+default_hooks = dict(logger=dict(interval=10))
