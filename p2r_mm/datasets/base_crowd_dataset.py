@@ -23,6 +23,9 @@ from .splits import (draw_subset, image_stem, read_split_file,
                      resolve_split_file)
 
 SUBSETS = ('all', 'labeled', 'unlabeled', 'holdout')
+TRY_WITHOUT_DATA = ('To try p2r_mm without downloading anything, train on '
+                    'the generated synthetic crowds: python tools/train.py '
+                    'configs/p2r/synthetic_5pct.py')
 _SHOW = 5  # how many offending files a message names
 
 
@@ -99,6 +102,8 @@ class BaseCrowdDataset(BaseDataset):
     SOURCE = ''
     #: Whether annotations have head boxes (data_info['gt_head_sizes']).
     HAS_HEAD_SIZES = False
+    #: Whether the dataset makes its own data (then "get it" hints are moot).
+    GENERATES_DATA = False
 
     def __init__(self,
                  data_root: str = '',
@@ -203,6 +208,8 @@ class BaseCrowdDataset(BaseDataset):
             lines.append('Expected layout:\n' + layout.rstrip())
         if self.SOURCE:
             lines.append(self.SOURCE)
+        if not self.GENERATES_DATA:
+            lines.append(TRY_WITHOUT_DATA)
         raise FileNotFoundError('\n'.join(lines))
 
     # ------------------------------------------------ loading

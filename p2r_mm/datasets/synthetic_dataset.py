@@ -45,6 +45,7 @@ class SyntheticCrowdDataset(CustomCrowdDataset):
     """
 
     METAINFO = dict(classes=('person', ), dataset_name='synthetic_crowd')
+    GENERATES_DATA = True
     SPLITS = ('train', 'test')
     LAYOUT = ('{root}/\n'
               '  {split}/images/000000.jpg, 000001.jpg, ...\n'

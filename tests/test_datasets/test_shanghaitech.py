@@ -62,7 +62,8 @@ def test_accepts_ground_truth_with_underscore(sha):
 def test_missing_tree_names_the_expected_layout(tmp_path):
     with pytest.raises(FileNotFoundError,
                        match=r'(?s)missing/train_data/images/\*\.jpg.*'
-                       r'does not exist.*GT_IMG_1.mat.*part_A'):
+                       r'does not exist.*GT_IMG_1.mat.*part_A.*'
+                       r'configs/p2r/synthetic_5pct.py'):
         ShanghaiTechDataset(data_root=str(tmp_path / 'missing'))
 
 
