@@ -104,6 +104,8 @@ class BaseCrowdDataset(BaseDataset):
     HAS_HEAD_SIZES = False
     #: Whether the dataset makes its own data (then "get it" hints are moot).
     GENERATES_DATA = False
+    #: The archive's splits, for datasets that take ``split``.
+    SPLITS: Tuple[str, ...] = ()
 
     def __init__(self,
                  data_root: str = '',
@@ -196,6 +198,13 @@ class BaseCrowdDataset(BaseDataset):
         self.raise_not_found(
             f'no images found: expected {pattern}' +
             ('' if osp.isdir(folder) else ' (the folder does not exist)'))
+
+    def set_split(self, split: str) -> None:
+        """Keep ``split`` after checking it is one of ``SPLITS``."""
+        if split not in self.SPLITS:
+            raise ValueError(f'{type(self).__name__}: split must be one of '
+                             f'{tuple(self.SPLITS)}, got {split!r}')
+        self.split = split
 
     def raise_not_found(self, problem: str):
         root = self.data_root

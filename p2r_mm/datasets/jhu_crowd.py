@@ -31,10 +31,7 @@ class JHUCrowdDataset(BaseCrowdDataset):
               'http://www.crowd-counting.com/.')
 
     def __init__(self, data_root: str = '', split: str = 'train', **kwargs):
-        if split not in self.SPLITS:
-            raise ValueError(f'{type(self).__name__}: split must be one of '
-                             f'{self.SPLITS}, got {split!r}')
-        self.split = split
+        self.set_split(split)
         super().__init__(data_root=data_root, **kwargs)
 
     def list_samples(self):

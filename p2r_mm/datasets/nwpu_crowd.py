@@ -43,10 +43,7 @@ class NWPUCrowdDataset(BaseCrowdDataset):
               'https://www.crowdbenchmark.com/nwpucrowd.html.')
 
     def __init__(self, data_root: str = '', split: str = 'train', **kwargs):
-        if split not in self.SPLITS:
-            raise ValueError(f'{type(self).__name__}: split must be one of '
-                             f'{self.SPLITS}, got {split!r}')
-        self.split = split
+        self.set_split(split)
         kwargs.setdefault('allow_unannotated', split == 'test')
         super().__init__(data_root=data_root, **kwargs)
 

@@ -66,9 +66,7 @@ class SyntheticCrowdDataset(CustomCrowdDataset):
                  workers: int = 1,
                  **kwargs):
         name = type(self).__name__
-        if split not in self.SPLITS:
-            raise ValueError(f'{name}: split must be one of {self.SPLITS}, '
-                             f'got {split!r}')
+        self.set_split(split)
         fixed = sorted({'ann_file', 'data_prefix'} & set(kwargs))
         if fixed:
             raise ValueError(f'{name}: {", ".join(fixed)} are fixed by the '
@@ -84,7 +82,6 @@ class SyntheticCrowdDataset(CustomCrowdDataset):
         if num_images < 1:
             raise ValueError(f'{name}: num_images must be >= 1, got '
                              f'{num_images}')
-        self.split = split
         self.scene_params = SceneParams(image_size=image_size,
                                         **(scene or {}))
         ensure_split(data_root, split, num_images, generator_seed,

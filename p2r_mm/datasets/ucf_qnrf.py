@@ -24,6 +24,7 @@ class UCFQNRFDataset(BaseCrowdDataset):
 
     METAINFO = dict(classes=('person', ), dataset_name='UCF-QNRF')
     SPLIT_DIRS = dict(train='Train', test='Test')
+    SPLITS = tuple(SPLIT_DIRS)
     LAYOUT = ('{root}/\n'
               '  Train/img_0001.jpg, img_0001_ann.mat, ...\n'
               '  Test/img_0001.jpg, img_0001_ann.mat, ...')
@@ -31,10 +32,7 @@ class UCFQNRFDataset(BaseCrowdDataset):
               '(https://www.crcv.ucf.edu/data/ucf-qnrf/).')
 
     def __init__(self, data_root: str = '', split: str = 'train', **kwargs):
-        if split not in self.SPLIT_DIRS:
-            raise ValueError(f'{type(self).__name__}: split must be one of '
-                             f'{tuple(self.SPLIT_DIRS)}, got {split!r}')
-        self.split = split
+        self.set_split(split)
         super().__init__(data_root=data_root, **kwargs)
 
     def list_samples(self):

@@ -1,51 +1,11 @@
 # NWPU-Crowd: 3109 train / 500 val / 1500 test (annotations withheld:
 # evaluated online) images. Validation and testing use the val split.
-# Long side capped at 2048.
+# Settings of UCF-QNRF (long side capped at 2048).
+_base_ = ['./qnrf.py']
+
 dataset_type = 'NWPUCrowdDataset'
 data_root = 'data/NWPU-Crowd/'
-crop_size = (256, 256)
-
-train_pipeline = [
-    dict(type='LoadCrowdImage'),
-    dict(type='LoadCrowdAnnotations'),
-    dict(type='ResizeLongSide', max_size=2048),
-    dict(type='RandomScaleCrop', scale_range=(0.7, 1.3), crop_size=crop_size),
-    dict(type='PointRandomFlip', prob=0.5),
-    dict(type='PackCrowdInputs'),
-]
-test_pipeline = [
-    dict(type='LoadCrowdImage'),
-    dict(type='LoadCrowdAnnotations'),
-    dict(type='ResizeLongSide', max_size=2048),
-    dict(type='PackCrowdInputs'),
-]
-
-train_dataloader = dict(
-    batch_size=16,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        split='train',
-        pipeline=train_pipeline))
-# Peers select checkpoints on the test set; for a proper validation set,
-# hold images out of training: train_dataloader.dataset.holdout=<list or
-# count> and val_dataloader.dataset=dict(split='train', subset='holdout',
-# holdout=<the same>).
+train_dataloader = dict(dataset=dict(type=dataset_type, data_root=data_root))
 val_dataloader = dict(
-    batch_size=1,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        split='val',
-        test_mode=True,
-        pipeline=test_pipeline))
+    dataset=dict(type=dataset_type, data_root=data_root, split='val'))
 test_dataloader = val_dataloader
-
-val_evaluator = [dict(type='CountingMetric'), dict(type='LocalizationMetric')]
-test_evaluator = val_evaluator

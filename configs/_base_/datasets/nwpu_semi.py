@@ -1,40 +1,11 @@
-# Semi-supervised training data for nwpu: each batch holds labelled and
-# unlabelled crops 1:1; an epoch is one pass over the unlabelled images.
-# Validation and test come from ./nwpu.py.
-_base_ = ['./nwpu.py', './semi_branches.py']
+# Semi-supervised training data for NWPU-Crowd (see qnrf_semi.py);
+# validation and testing on its val split.
+_base_ = ['./qnrf_semi.py']
 
-labeled_pipeline = [
-    dict(type='LoadCrowdImage'),
-    dict(type='LoadCrowdAnnotations'),
-    dict(type='ResizeLongSide', max_size=2048),
-    dict(type='RandomScaleCrop', scale_range=(0.7, 1.3),
-         crop_size={{_base_.crop_size}}),
-    dict(type='PointRandomFlip', prob=0.5),
-    dict(type='mmdet.MultiBranch', branch_field={{_base_.branch_field}},
-         sup={{_base_.sup_view}}),
-]
-# One random scale/crop/flip, then two views of the same pixels.
-unlabeled_pipeline = [
-    dict(type='LoadCrowdImage'),
-    dict(type='ResizeLongSide', max_size=2048),
-    dict(type='RandomScaleCrop', scale_range=(0.7, 1.3),
-         crop_size={{_base_.crop_size}}),
-    dict(type='PointRandomFlip', prob=0.5),
-    dict(type='mmdet.MultiBranch', branch_field={{_base_.branch_field}},
-         unsup_teacher={{_base_.weak_view}},
-         unsup_student={{_base_.strong_view}}),
-]
-batch_size = 16
+dataset_type = 'NWPUCrowdDataset'
+data_root = 'data/NWPU-Crowd/'
 train_dataloader = dict(
-    _delete_=True,
-    batch_size=batch_size,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='MultiSourceEpochSampler', batch_size=batch_size,
-                 source_ratio=[1, 1]),
-    dataset=dict(
-        type='SemiCrowdDataset',
-        dataset=dict(type={{_base_.dataset_type}},
-                     data_root={{_base_.data_root}}, split='train'),
-        labeled_pipeline=labeled_pipeline,
-        unlabeled_pipeline=unlabeled_pipeline))
+    dataset=dict(dataset=dict(type=dataset_type, data_root=data_root)))
+val_dataloader = dict(
+    dataset=dict(type=dataset_type, data_root=data_root, split='val'))
+test_dataloader = val_dataloader

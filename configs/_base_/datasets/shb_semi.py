@@ -1,38 +1,7 @@
-# Semi-supervised training data for shb: each batch holds labelled and
-# unlabelled crops 1:1; an epoch is one pass over the unlabelled images.
-# Validation and test come from ./shb.py.
-_base_ = ['./shb.py', './semi_branches.py']
+# Semi-supervised training data for ShanghaiTech part B (see sha_semi.py).
+_base_ = ['./sha_semi.py']
 
-labeled_pipeline = [
-    dict(type='LoadCrowdImage'),
-    dict(type='LoadCrowdAnnotations'),
-    dict(type='RandomScaleCrop', scale_range=(0.7, 1.3),
-         crop_size={{_base_.crop_size}}),
-    dict(type='PointRandomFlip', prob=0.5),
-    dict(type='mmdet.MultiBranch', branch_field={{_base_.branch_field}},
-         sup={{_base_.sup_view}}),
-]
-# One random scale/crop/flip, then two views of the same pixels.
-unlabeled_pipeline = [
-    dict(type='LoadCrowdImage'),
-    dict(type='RandomScaleCrop', scale_range=(0.7, 1.3),
-         crop_size={{_base_.crop_size}}),
-    dict(type='PointRandomFlip', prob=0.5),
-    dict(type='mmdet.MultiBranch', branch_field={{_base_.branch_field}},
-         unsup_teacher={{_base_.weak_view}},
-         unsup_student={{_base_.strong_view}}),
-]
-batch_size = 16
-train_dataloader = dict(
-    _delete_=True,
-    batch_size=batch_size,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='MultiSourceEpochSampler', batch_size=batch_size,
-                 source_ratio=[1, 1]),
-    dataset=dict(
-        type='SemiCrowdDataset',
-        dataset=dict(type={{_base_.dataset_type}},
-                     data_root={{_base_.data_root}}, split='train'),
-        labeled_pipeline=labeled_pipeline,
-        unlabeled_pipeline=unlabeled_pipeline))
+data_root = 'data/ShanghaiTech/part_B/'
+train_dataloader = dict(dataset=dict(dataset=dict(data_root=data_root)))
+val_dataloader = dict(dataset=dict(data_root=data_root))
+test_dataloader = val_dataloader
