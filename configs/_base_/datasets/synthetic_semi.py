@@ -1,5 +1,6 @@
-# Semi-supervised training data for the synthetic benchmark: each batch holds labelled and
-# unlabelled crops 1:1; an epoch is one pass over the unlabelled images.
+# Semi-supervised training data for the synthetic benchmark: each batch
+# holds labelled and unlabelled crops 1:1; an epoch is one pass over the
+# unlabelled images.
 # Validation and test come from ./synthetic.py.
 _base_ = ['./synthetic.py', './semi_branches.py']
 
