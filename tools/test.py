@@ -53,9 +53,11 @@ def main():
                                 osp.splitext(osp.basename(args.config))[0])
     cfg.load_from = args.checkpoint
     if args.tile is not None:
-        cfg.model.setdefault('test_cfg', {})
-        cfg.model.test_cfg['tile'] = dict(size=args.tile[0],
-                                          overlap=args.tile[1])
+        # A semi-supervised model predicts with its counters.
+        counter = cfg.model.get('counter', cfg.model)
+        counter.setdefault('test_cfg', {})
+        counter.test_cfg['tile'] = dict(size=args.tile[0],
+                                        overlap=args.tile[1])
     if args.show_dir is not None:
         cfg.default_hooks['visualization'] = dict(
             type='CrowdVisualizationHook', draw=True,

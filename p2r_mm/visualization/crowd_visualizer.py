@@ -1,6 +1,7 @@
 """Draws true and predicted heads and counts on an image."""
 from typing import Optional
 
+import cv2
 import numpy as np
 from mmengine.visualization import Visualizer
 
@@ -14,8 +15,11 @@ class CrowdVisualizer(Visualizer):
 
     :meth:`add_datasample` draws ground-truth points (``gt_color``) and
     predicted points (``pred_color``) on the *original* image, and the
-    counts as text, then shows, saves (``out_file``) or sends the result to
-    the visualiser's backends.
+    counts as text, optionally over the predicted probability map as a heat
+    map, then shows, saves (``out_file``) or sends the result to the
+    visualiser's backends. With ``in_input_space=True`` it draws a
+    pipeline's output instead (the network input and its ``gt_points`` as
+    they are, plus the cutout box of a strong view), for checking data.
 
     Args:
         point_radius (float, optional): marker radius in pixels; by default
@@ -48,12 +52,27 @@ class CrowdVisualizer(Visualizer):
                               edge_colors=[color], face_colors=[color],
                               alpha=0.9)
 
+    @staticmethod
+    def heatmap_overlay(image: np.ndarray, logits, alpha: float = 0.5
+                        ) -> np.ndarray:
+        """Blend the probability map sigmoid(``logits``) (1, h, w), stretched
+        to the image, over ``image`` (H, W, 3) RGB as a JET heat map."""
+        prob = logits.float().sigmoid().cpu().numpy().reshape(
+            logits.shape[-2:])
+        prob = cv2.resize(prob, image.shape[1::-1],
+                          interpolation=cv2.INTER_LINEAR)
+        heat = cv2.applyColorMap(np.uint8(255 * prob), cv2.COLORMAP_JET)
+        heat = cv2.cvtColor(heat, cv2.COLOR_BGR2RGB)
+        return cv2.addWeighted(image, 1 - alpha, heat, alpha, 0)
+
     def add_datasample(self,
                        name: str,
                        image: np.ndarray,
                        data_sample: Optional[CrowdDataSample] = None,
                        draw_gt: bool = True,
                        draw_pred: bool = True,
+                       draw_heatmap: bool = False,
+                       in_input_space: bool = False,
                        show: bool = False,
                        wait_time: float = 0,
                        out_file: Optional[str] = None,
@@ -61,38 +80,61 @@ class CrowdVisualizer(Visualizer):
         """Draw one sample.
 
         Args:
-            image (np.ndarray): (H, W, 3) RGB original image.
+            image (np.ndarray): (H, W, 3) RGB original image (network input
+                when ``in_input_space``).
             data_sample (CrowdDataSample): with ``gt_points`` (network-input
-                pixels, mapped back with the sample's metainfo) and/or
-                ``pred_points`` (original-image pixels).
+                pixels, mapped back with the sample's metainfo unless
+                ``in_input_space``) and/or ``pred_points`` (original-image
+                pixels) and ``pred_logits`` (for ``draw_heatmap``).
+            draw_heatmap (bool): blend the predicted probability map under
+                the points.
+            in_input_space (bool): ``image`` is the network input; draw
+                ``gt_points`` unmapped and the ``cutout_box`` if any.
 
         Returns:
             np.ndarray: the drawn (H, W, 3) RGB image.
         """
+        if (draw_heatmap and data_sample is not None
+                and data_sample.get('pred_logits') is not None):
+            image = self.heatmap_overlay(image, data_sample.pred_logits)
         self.set_image(image)
         radius = self._radius(image)
+        # What to draw, in original-image pixels (or input pixels).
+        gt = pred = box = None
         texts = []
         if data_sample is not None:
+            meta = data_sample.metainfo
             gt = data_sample.get('gt_points')
-            if draw_gt and gt is not None and data_sample.metainfo.get(
-                    'has_gt', True):
-                meta = data_sample.metainfo
-                gt = input_to_original(
-                    gt.float().cpu(), meta.get('scale_factor', (1.0, 1.0)),
-                    flip=meta.get('flip', False),
-                    input_width=meta.get('img_shape', (0, 0))[1])
-                self._draw_points(gt.numpy(), self.gt_color, radius)
+            if draw_gt and gt is not None and meta.get('has_gt', True):
+                gt = gt.float().cpu()
+                if not in_input_space:
+                    gt = input_to_original(
+                        gt, meta.get('scale_factor', (1.0, 1.0)),
+                        flip=meta.get('flip', False),
+                        input_width=meta.get('img_shape', (0, 0))[1])
                 texts.append(f'GT {len(gt)}')
-            pred = data_sample.get('pred_points')
-            if draw_pred and pred is not None:
-                self._draw_points(pred.cpu().numpy(), self.pred_color,
-                                  radius * 0.6)
+            else:
+                gt = None
+            box = meta.get('cutout_box') if in_input_space else None
+            if box is not None:
+                texts.append('cutout')
+            pred = data_sample.get('pred_points') if draw_pred else None
+            if pred is not None:
                 texts.append(f'Pred {int(data_sample.pred_count)}')
+        # The label first, so that no point hides under it.
         if texts:
             self.draw_texts(
                 '  '.join(texts), np.array([5.0, 5.0]), colors='white',
                 font_sizes=max(10, int(radius * 4)),
                 bboxes=dict(facecolor='black', alpha=0.6, pad=2))
+        if box is not None:
+            self.draw_bboxes(np.array([box], dtype=np.float32),
+                             edge_colors='yellow', line_widths=2)
+        if gt is not None:
+            self._draw_points(gt.numpy(), self.gt_color, radius)
+        if pred is not None:
+            self._draw_points(pred.cpu().numpy(), self.pred_color,
+                              radius * 0.6)
         drawn = self.get_image()
         if show:
             self.show(drawn, win_name=name, wait_time=wait_time)

@@ -1,0 +1,193 @@
+"""Count people in images with a trained counter, outside the Runner.
+
+The shape of MMDetection's ``init_detector`` / ``inference_detector``:
+build the model from its config, load a checkpoint, and run the config's
+test pipeline on files or in-memory images.
+"""
+import copy
+import os.path as osp
+import warnings
+from pathlib import Path
+from typing import List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+import torch
+import torch.nn as nn
+from mmcv.transforms import BaseTransform
+from mmengine.config import Config
+from mmengine.dataset import Compose
+from mmengine.model.utils import revert_sync_batchnorm
+from mmengine.registry import DefaultScope
+from mmengine.runner import load_checkpoint
+
+from p2r_mm.registry import MODELS, TRANSFORMS
+from p2r_mm.structures import CrowdDataSample
+
+ImageType = Union[str, Path, np.ndarray]
+# Steps of the test pipeline that read a file / need annotations; the
+# first is swapped for an in-memory loader, the second dropped.
+FILE_LOADERS = ('LoadCrowdImage', 'LoadImageFromFile')
+ANNOTATION_LOADERS = ('LoadCrowdAnnotations', )
+
+
+def _counter_cfg(model_cfg: dict) -> dict:
+    """The supervised counter's config: the model itself, or the
+    ``counter`` a semi-supervised wrapper copies into student/teacher."""
+    return model_cfg['counter'] if 'counter' in model_cfg else model_cfg
+
+
+def init_counter(config: Union[str, Path, Config],
+                 checkpoint: Optional[str] = None,
+                 device: str = 'cpu',
+                 cfg_options: Optional[dict] = None,
+                 tile: Optional[Tuple[int, int]] = None) -> nn.Module:
+    """Build a counter from its config and load a checkpoint.
+
+    Args:
+        config (str | Path | Config): config file or loaded config.
+        checkpoint (str, optional): weights to load; without one the model
+            keeps its random initialisation (a warning says so).
+        device (str): 'cpu', 'cuda', 'cuda:1', ...
+        cfg_options (dict, optional): overrides merged into the config.
+        tile (tuple[int, int], optional): ``(size, overlap)`` in pixels
+            (multiples of 32): predict tile by tile to bound memory on
+            huge images (``test_cfg.tile`` of the predicting counter).
+
+    Returns:
+        nn.Module: the model in eval mode on ``device``, with the config
+        as ``model.cfg`` (:func:`inference_counter` reads its test
+        pipeline).
+    """
+    if isinstance(config, (str, Path)):
+        config = Config.fromfile(str(config))
+    elif not isinstance(config, Config):
+        raise TypeError('config must be a file name or a Config, got '
+                        f'{type(config).__name__}')
+    cfg = copy.deepcopy(config)
+    if cfg_options is not None:
+        cfg.merge_from_dict(cfg_options)
+    counter_cfg = _counter_cfg(cfg.model)
+    if checkpoint is not None and 'init_cfg' in counter_cfg.get(
+            'backbone', {}):
+        # The checkpoint holds every weight: never fetch ImageNet ones.
+        counter_cfg.backbone.init_cfg = None
+    if tile is not None:
+        size, overlap = (int(v) for v in tile)
+        counter_cfg.setdefault('test_cfg', {})
+        counter_cfg.test_cfg['tile'] = dict(size=size, overlap=overlap)
+    with DefaultScope.overwrite_default_scope('p2r_mm'):
+        model = MODELS.build(cfg.model)
+    model = revert_sync_batchnorm(model)
+    if checkpoint is None:
+        warnings.warn('init_counter: no checkpoint given, the model keeps '
+                      'random weights')
+    else:
+        load_checkpoint(model, checkpoint, map_location='cpu')
+    model.cfg = cfg
+    model.to(device)
+    model.eval()
+    return model
+
+
+class LoadImageFromArray(BaseTransform):
+    """Start a pipeline from an in-memory image (mmdet's
+    ``LoadImageFromNDArray``, with the keys p2r_mm's transforms expect).
+
+    Required keys: ``img`` (H, W, 3) uint8 BGR. Added: ``img_path`` None,
+    ``img_shape`` and ``ori_shape`` (H, W), ``scale_factor`` (1.0, 1.0)
+    (w, h), ``flip`` False, ``flip_direction`` None.
+    """
+
+    def transform(self, results: dict) -> dict:
+        img = results['img']
+        results.setdefault('img_path', None)
+        results['img_shape'] = img.shape[:2]
+        results['ori_shape'] = img.shape[:2]
+        results['scale_factor'] = (1.0, 1.0)
+        results['flip'] = False
+        results['flip_direction'] = None
+        return results
+
+
+def _type_name(step: dict) -> str:
+    kind = step['type']
+    name = kind if isinstance(kind, str) else kind.__name__
+    return name.split('.')[-1]
+
+
+def build_test_pipelines(cfg: Config) -> Tuple[Compose, Compose]:
+    """``(for files, for arrays)``: the config's test pipeline without
+    annotation loading, starting with its file loader or with
+    :class:`LoadImageFromArray`."""
+    dataset = cfg.test_dataloader.dataset
+    if 'pipeline' not in dataset and 'datasets' in dataset:
+        dataset = dataset.datasets[0]  # a concatenation of datasets
+    steps = [
+        s for s in copy.deepcopy(dataset.pipeline)
+        if _type_name(s) not in ANNOTATION_LOADERS
+    ]
+    if steps and _type_name(steps[0]) in FILE_LOADERS:
+        loader, steps = steps[0], steps[1:]
+    else:
+        loader = dict(type='LoadCrowdImage')
+    with DefaultScope.overwrite_default_scope('p2r_mm'):
+        rest = [TRANSFORMS.build(s) for s in steps]
+        from_file = Compose([TRANSFORMS.build(loader)] + rest)
+    return from_file, Compose([LoadImageFromArray()] + rest)
+
+
+def _prepare(image: ImageType, index: int, pipelines) -> dict:
+    from_file, from_array = pipelines
+    if isinstance(image, np.ndarray):
+        if image.ndim != 3 or image.shape[2] != 3 or \
+                image.dtype != np.uint8:
+            raise ValueError(
+                f'image {index}: expected an (H, W, 3) uint8 BGR array, '
+                f'got {image.dtype} {image.shape}')
+        return from_array(dict(img=image, img_id=index))
+    path = str(image)
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'Image file not found: {path!r}')
+    return from_file(dict(img_path=path, img_id=index))
+
+
+def inference_counter(
+        model: nn.Module,
+        images: Union[ImageType, Sequence[ImageType]],
+        batch_size: int = 1
+) -> Union[CrowdDataSample, List[CrowdDataSample]]:
+    """Count the people in one or several images.
+
+    Args:
+        model (nn.Module): from :func:`init_counter` (needs ``model.cfg``).
+        images: an image file path or an (H, W, 3) uint8 BGR array, or a
+            list / tuple of them.
+        batch_size (int): images per forward pass; a batch is padded to
+            its largest image.
+
+    Returns:
+        CrowdDataSample or list of them (a list for a list input), with
+        ``pred_points`` (N, 2) float32 (x, y) in original-image pixels,
+        ``pred_count`` (int) and ``pred_logits`` (1, h, w), on the
+        model's device.
+
+    Raises:
+        FileNotFoundError / ValueError: a missing or undecodable image
+            file (named) or a malformed array.
+    """
+    if not hasattr(model, 'cfg'):
+        raise AttributeError('model has no .cfg: build it with init_counter')
+    single = not isinstance(images, (list, tuple))
+    images = [images] if single else list(images)
+    pipelines = build_test_pipelines(model.cfg)
+    results = []
+    for start in range(0, len(images), batch_size):
+        packed = [
+            _prepare(img, start + k, pipelines)
+            for k, img in enumerate(images[start:start + batch_size])
+        ]
+        data = dict(inputs=[p['inputs'] for p in packed],
+                    data_samples=[p['data_samples'] for p in packed])
+        with torch.no_grad():
+            results.extend(model.test_step(data))
+    return results[0] if single else results

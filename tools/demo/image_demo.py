@@ -1,0 +1,161 @@
+"""Count people in an image or a folder of images.
+
+python tools/demo/image_demo.py CONFIG CHECKPOINT INPUT [--out-dir DIR]
+
+Prints the count of every image; with ``--out-dir`` also writes
+``overlays/<image name>`` (predicted heads drawn), ``counts.csv``
+(image,count) and ``predictions.json`` ({image: {count, points}}, points
+(x, y) in original-image pixels).
+"""
+import argparse
+import csv
+import json
+import os
+import os.path as osp
+import sys
+
+IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(
+        description='Count people in an image or a folder of images')
+    parser.add_argument('config', help='config file')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument(
+        'input', help='an image, or a folder (its images, by extension)')
+    parser.add_argument(
+        '--out-dir', help='write overlays/, counts.csv and predictions.json '
+        'here (created if missing); without it counts are only printed')
+    parser.add_argument('--device', default='cpu', help='cpu, cuda, cuda:1')
+    parser.add_argument(
+        '--tile', nargs=2, type=int, metavar=('SIZE', 'OVERLAP'),
+        help='predict large images tile by tile (pixels, multiples of 32)')
+    parser.add_argument('--overwrite', action='store_true',
+                        help='replace outputs already in --out-dir')
+    parser.add_argument('--no-overlay', action='store_true',
+                        help='do not draw the overlays')
+    parser.add_argument(
+        '--trust-checkpoint', action='store_true',
+        help='allow checkpoints that need more than plain data to load '
+        '(arbitrary code execution: only for files you trust)')
+    return parser.parse_args()
+
+
+def fail(message: str):
+    raise SystemExit(f'image_demo.py: error: {message}')
+
+
+def list_images(path: str):
+    """(image paths, whether INPUT was a single file)."""
+    if osp.isfile(path):
+        return [path], True
+    if not osp.isdir(path):
+        fail(f'no such image or folder: {path!r}')
+    names = sorted(n for n in os.listdir(path)
+                   if n.lower().endswith(IMG_EXTENSIONS)
+                   and osp.isfile(osp.join(path, n)))
+    if not names:
+        fail(f'no images ({", ".join(IMG_EXTENSIONS)}) in {path!r}')
+    return [osp.join(path, n) for n in names], False
+
+
+def check_outputs(args, names):
+    """Refuse, before any work, to replace earlier results."""
+    planned = [osp.join(args.out_dir, f)
+               for f in ('counts.csv', 'predictions.json')]
+    if not args.no_overlay:
+        planned += [osp.join(args.out_dir, 'overlays', n) for n in names]
+    existing = [p for p in planned if osp.exists(p)]
+    if existing and not args.overwrite:
+        fail(f'{len(existing)} output file(s) already exist in '
+             f'{args.out_dir!r} (e.g. {existing[0]!r}); pass --overwrite '
+             'to replace them or choose another --out-dir')
+
+
+def read_image(path: str):
+    """(H, W, 3) uint8 BGR; ValueError naming the file if undecodable."""
+    import mmcv
+
+    # The pixel grid LoadCrowdImage decodes (no EXIF rotation), so the
+    # overlay and the points agree.
+    img = mmcv.imread(path, flag='color_ignore_orientation')
+    if img is None:
+        raise ValueError(f'cannot decode image file {path!r} (corrupt or '
+                         'not an image?)')
+    return img
+
+
+def write_tables(out_dir: str, results: dict) -> None:
+    with open(osp.join(out_dir, 'counts.csv'), 'w', newline='') as f:
+        writer = csv.writer(f)
+        writer.writerow(['image', 'count'])
+        writer.writerows((n, r['count']) for n, r in results.items())
+    with open(osp.join(out_dir, 'predictions.json'), 'w') as f:
+        json.dump(results, f)
+
+
+def main():
+    args = parse_args()
+    paths, single = list_images(args.input)
+    names = [osp.basename(p) for p in paths]
+    if args.out_dir is not None:
+        check_outputs(args, names)
+    first = None
+    if single:  # fail before the model loads
+        try:
+            first = read_image(paths[0])
+        except (OSError, ValueError) as e:
+            fail(str(e))
+    # Heavy imports after the checks, so a refused run answers at once.
+    from mmengine.utils import ProgressBar
+
+    from p2r_mm.apis import inference_counter, init_counter
+    from p2r_mm.engine import TRUST_ENV
+    from p2r_mm.visualization import CrowdVisualizer
+    if args.trust_checkpoint:
+        os.environ[TRUST_ENV] = '1'
+
+    model = init_counter(args.config, args.checkpoint, device=args.device,
+                         tile=args.tile)
+    draw = args.out_dir is not None and not args.no_overlay
+    if args.out_dir is not None:
+        os.makedirs(osp.join(args.out_dir, 'overlays') if draw else
+                    args.out_dir, exist_ok=True)
+    visualizer = CrowdVisualizer(name='image_demo') if draw else None
+    bar = None if single else ProgressBar(len(paths), file=sys.stderr)
+    results, skipped = {}, []
+    for path, name in zip(paths, names):
+        try:
+            img = read_image(path) if first is None else first
+        except (OSError, ValueError) as e:
+            skipped.append((name, str(e)))
+        else:
+            sample = inference_counter(model, img)
+            points = sample.pred_points.cpu().numpy()
+            results[name] = dict(count=int(sample.pred_count),
+                                 points=points.round(2).tolist())
+            if draw:
+                visualizer.add_datasample(
+                    name, img[..., ::-1], sample, draw_gt=False,
+                    out_file=osp.join(args.out_dir, 'overlays', name))
+        if bar is not None:
+            bar.update()
+    if bar is not None:
+        sys.stderr.write('\n')
+
+    for name, result in results.items():
+        print(f'{name}: {result["count"]}')
+    if args.out_dir is not None:
+        write_tables(args.out_dir, results)
+        print(f'results written to {args.out_dir}')
+    if skipped:
+        print(f'skipped {len(skipped)} unreadable image(s):')
+        for name, reason in skipped:
+            print(f'  {name}: {reason}')
+    if not results:
+        fail('no image could be read')
+
+
+if __name__ == '__main__':
+    main()
