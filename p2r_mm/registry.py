@@ -46,13 +46,12 @@ def _child(name, parent, locations=()):
 
 
 # Engine: runners, loops, hooks.
-RUNNERS = _child('runner', MMENGINE_RUNNERS, ['p2r_mm.engine'])
+RUNNERS = _child('runner', MMENGINE_RUNNERS)
 RUNNER_CONSTRUCTORS = _child('runner constructor',
-                             MMENGINE_RUNNER_CONSTRUCTORS, ['p2r_mm.engine'])
-LOOPS = _child('loop', MMENGINE_LOOPS, ['p2r_mm.engine'])
+                             MMENGINE_RUNNER_CONSTRUCTORS)
+LOOPS = _child('loop', MMENGINE_LOOPS)
 HOOKS = _child('hook', MMENGINE_HOOKS, ['p2r_mm.engine'])
-LOG_PROCESSORS = _child('log_processor', MMENGINE_LOG_PROCESSORS,
-                        ['p2r_mm.engine'])
+LOG_PROCESSORS = _child('log_processor', MMENGINE_LOG_PROCESSORS)
 
 # Data.
 DATASETS = _child('dataset', MMENGINE_DATASETS, ['p2r_mm.datasets'])
@@ -66,8 +65,7 @@ MODELS = _child('model', MMENGINE_MODELS, ['p2r_mm.models'])
 MODEL_WRAPPERS = _child('model_wrapper', MMENGINE_MODEL_WRAPPERS)
 WEIGHT_INITIALIZERS = _child('weight initializer',
                              MMENGINE_WEIGHT_INITIALIZERS)
-# Assigners and other helpers that losses and heads build from config.
-TASK_UTILS = _child('task util', MMENGINE_TASK_UTILS, ['p2r_mm.models'])
+TASK_UTILS = _child('task util', MMENGINE_TASK_UTILS)
 
 # Optimisation.
 OPTIMIZERS = _child('optimizer', MMENGINE_OPTIMIZERS)

@@ -66,9 +66,10 @@ def main():
         evaluator = cfg.test_evaluator
         if isinstance(evaluator, dict):
             evaluator = [evaluator]
-        cfg.test_evaluator = list(evaluator) + [
+        # First, so the predictions are saved whatever the metrics do.
+        cfg.test_evaluator = [
             dict(type='DumpCountingResults', out_file=args.out)
-        ]
+        ] + list(evaluator)
     cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [
         dict(type='ProgressBarHook')
     ]

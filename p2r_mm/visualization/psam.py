@@ -15,7 +15,6 @@ cost far less than K backward passes. Coordinates are network-input pixels,
 pixel (row i, column j) centred at (x, y) = (j, i); a cell (i, j) is centred
 at ``(j*s + (s-1)/2, i*s + (s-1)/2)``.
 """
-import math
 from contextlib import contextmanager
 from typing import NamedTuple, Optional, Sequence, Tuple
 
@@ -27,6 +26,7 @@ from mmcv.transforms import Compose
 from mmengine.model import is_model_wrapper
 from torch import Tensor, nn
 
+from p2r_mm.models.utils import image_cells
 from p2r_mm.registry import TRANSFORMS
 
 
@@ -70,13 +70,6 @@ def resolve_counter(model: nn.Module) -> nn.Module:
     return model
 
 
-def valid_map_size(img_shape: Sequence[int], stride: int,
-                   map_size: Sequence[int]) -> Tuple[int, int]:
-    """Cells (h, w) that cover at least one pixel of the unpadded input."""
-    return (min(map_size[0], math.ceil(img_shape[0] / stride)),
-            min(map_size[1], math.ceil(img_shape[1] / stride)))
-
-
 def points_to_cells(points: Tensor, stride: int,
                     map_size: Optional[Sequence[int]] = None) -> Tensor:
     """The cell holding each point.
@@ -92,7 +85,8 @@ def points_to_cells(points: Tensor, stride: int,
     Returns:
         Tensor: (K, 2) long (i, j).
     """
-    points = torch.as_tensor(points, dtype=torch.float64).reshape(-1, 2)
+    # Queries are few: work on the host, whatever device they come from.
+    points = torch.as_tensor(points).detach().cpu().double().reshape(-1, 2)
     cells = torch.floor((points.flip(1) + 0.5) / stride).long()
     if map_size is not None:
         bad = ((cells < 0) | (cells >= torch.tensor(tuple(map_size)))).any(1)
@@ -166,7 +160,7 @@ def compute_psam(model: nn.Module,
         feat = captured['feat']
         logit_map = logits[0, 0]
         if top_k is not None:
-            cells = top_k_cells(logit_map, top_k, valid_map_size(
+            cells = top_k_cells(logit_map, top_k, image_cells(
                 img_shape, stride, logit_map.shape))
         elif points is not None:
             cells = points_to_cells(points, stride, logit_map.shape)

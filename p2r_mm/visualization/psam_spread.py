@@ -22,8 +22,9 @@ from typing import Dict, Optional, Sequence, Union
 import torch
 from torch import Tensor
 
-from p2r_mm.models.losses import cell_centers, nearest_point_within
-from .psam import PSAMResult, valid_map_size
+from p2r_mm.models.losses import nearest_point_within
+from p2r_mm.models.utils import cell_points, image_cells
+from .psam import PSAMResult
 
 
 def mass_within(maps: Tensor, points: Tensor,
@@ -105,10 +106,8 @@ def p2r_radii(queries: Tensor,
 def predicted_points(result: PSAMResult, logit_thr: float = 0.0) -> Tensor:
     """(N, 2) (x, y) centres of the cells with logit > ``logit_thr`` that
     cover the unpadded input, as ``PointClassificationHead`` predicts."""
-    h, w = valid_map_size(result.img_shape, result.stride,
-                          result.logit_map.shape)
-    keep = result.logit_map[:h, :w].reshape(-1) > logit_thr
-    return cell_centers(h, w, result.stride, keep.device)[keep]
+    return cell_points(result.logit_map, result.stride, result.img_shape,
+                       logit_thr)[0]
 
 
 def psam_spread(result: PSAMResult,
@@ -130,8 +129,8 @@ def psam_spread(result: PSAMResult,
     if radius is None:
         radii = p2r_radii(
             result.points, predicted_points(result, logit_thr),
-            valid_map_size(result.img_shape, result.stride,
-                           result.logit_map.shape), result.stride,
+            image_cells(result.img_shape, result.stride,
+                        result.logit_map.shape), result.stride,
             min_radius, max_radius)
     else:
         radii = torch.full((len(result.points), ), float(radius))

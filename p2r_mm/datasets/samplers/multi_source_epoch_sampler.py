@@ -3,6 +3,7 @@ import itertools
 import math
 from typing import Iterator, List, Optional, Sized, Union
 
+import torch
 from mmdet.datasets.samplers import MultiSourceSampler
 
 from p2r_mm.registry import DATA_SAMPLERS
@@ -17,9 +18,11 @@ class MultiSourceEpochSampler(MultiSourceSampler):
     the last one, the unlabelled set), as in the P2R paper's code. The
     other sources cycle (the labelled set is small and seen many times).
 
-    The sources' shuffled index streams continue from one epoch to the
-    next, so ``EpochBasedTrainLoop``, epoch-based schedules and
-    ``--resume`` work as usual.
+    ``set_epoch`` (called by MMEngine's ``DistSamplerSeedHook``) reseeds
+    every source's shuffle with ``seed + epoch``, so the order of an epoch
+    depends only on the epoch: a run resumed at epoch e sees the batches
+    the uninterrupted run would have seen, and ``EpochBasedTrainLoop`` and
+    epoch-based schedules work as usual.
 
     Args:
         dataset (ConcatDataset): the sources.
@@ -38,6 +41,7 @@ class MultiSourceEpochSampler(MultiSourceSampler):
                  epoch_source: int = -1,
                  shuffle: bool = True,
                  seed: Optional[int] = None) -> None:
+        self.epoch = 0
         super().__init__(dataset, batch_size, source_ratio, shuffle, seed)
         per_batch = self.num_per_source[epoch_source]
         if per_batch < 1:
@@ -50,6 +54,23 @@ class MultiSourceEpochSampler(MultiSourceSampler):
         per_rank = math.ceil(
             len(dataset.datasets[epoch_source]) / self.world_size)
         self.iters_per_epoch = math.ceil(per_rank / per_batch)
+
+    def _infinite_indices(self, sample_size: int) -> Iterator[int]:
+        # mmdet's stream, seeded per epoch (mmdet's ignores set_epoch).
+        g = torch.Generator()
+        g.manual_seed(self.seed + self.epoch)
+        while True:
+            if self.shuffle:
+                yield from torch.randperm(sample_size, generator=g).tolist()
+            else:
+                yield from range(sample_size)
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+        self.source2inds = {
+            source: self._indices_of_rank(len(ds))
+            for source, ds in enumerate(self.dataset.datasets)
+        }
 
     def __iter__(self) -> Iterator[int]:
         return itertools.islice(super().__iter__(), len(self))

@@ -10,6 +10,13 @@ from mmengine.visualization import Visualizer
 from p2r_mm.registry import HOOKS
 
 
+def read_rgb(path: str):
+    # The stored pixel grid, as LoadCrowdImage reads it: points refer to it
+    # even when the file carries an EXIF rotation.
+    return mmcv.imread(path, flag='color_ignore_orientation',
+                       channel_order='rgb')
+
+
 @HOOKS.register_module()
 class CrowdVisualizationHook(Hook):
     """Draws samples with the runner's visualiser (a ``CrowdVisualizer``).
@@ -37,7 +44,7 @@ class CrowdVisualizationHook(Hook):
         if not self.draw or batch_idx % self.interval:
             return
         sample = outputs[0]
-        image = mmcv.imread(sample.img_path, channel_order='rgb')
+        image = read_rgb(sample.img_path)
         self._visualizer.add_datasample(
             osp.basename(sample.img_path), image, sample, show=self.show,
             wait_time=self.wait_time, step=runner.iter)
@@ -51,7 +58,7 @@ class CrowdVisualizationHook(Hook):
             out_dir = osp.join(runner.log_dir, self.test_out_dir)
             mkdir_or_exist(out_dir)
         for sample in outputs:
-            image = mmcv.imread(sample.img_path, channel_order='rgb')
+            image = read_rgb(sample.img_path)
             name = osp.basename(sample.img_path)
             self._visualizer.add_datasample(
                 name, image, sample, show=self.show,

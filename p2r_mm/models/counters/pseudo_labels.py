@@ -1,11 +1,10 @@
 """Pseudo-points from a teacher's logit map."""
-import math
 from typing import List, Sequence, Tuple
 
 import torch
 from torch import Tensor
 
-from ..losses import cell_centers
+from ..utils import cell_points
 
 
 def pseudo_points_from_logits(
@@ -32,13 +31,10 @@ def pseudo_points_from_logits(
         in input pixels and confidences (N,) in {0, 1}.
     """
     points, confidences = [], []
-    for logit, (img_h, img_w) in zip(logits[:, 0], img_shapes):
-        h = min(logit.shape[0], math.ceil(img_h / stride))
-        w = min(logit.shape[1], math.ceil(img_w / stride))
-        valid = logit[:h, :w].reshape(-1)
-        keep = valid >= logit_thr
-        points.append(cell_centers(h, w, stride, logits.device,
-                                   logits.dtype)[keep])
+    for logit, img_shape in zip(logits[:, 0], img_shapes):
+        pts, values = cell_points(logit, stride, img_shape, logit_thr,
+                                  inclusive=True)
+        points.append(pts)
         confidences.append(
-            (torch.sigmoid(valid[keep]) > confidence_thr).to(logits.dtype))
+            (torch.sigmoid(values) > confidence_thr).to(logits.dtype))
     return points, confidences

@@ -1,5 +1,4 @@
 """Per-cell "a head is centred here" classifier at stride 4."""
-import math
 from typing import List, Optional, Sequence
 
 import torch
@@ -10,7 +9,7 @@ from torch import Tensor
 
 from p2r_mm.registry import MODELS
 from p2r_mm.structures import CrowdDataSample, input_to_original
-from ..losses import cell_centers
+from ..utils import cell_points, image_cells
 
 
 @MODELS.register_module()
@@ -64,6 +63,13 @@ class PointClassificationHead(BaseModule):
                        point_weights: Optional[List[Tensor]] = None,
                        pixel_weights: Optional[Tensor] = None) -> dict:
         points = [s.gt_points for s in data_samples]
+        for sample, p in zip(data_samples, points):
+            if p is None:
+                raise ValueError(
+                    f"{sample.metainfo.get('img_path')} has no ground-truth "
+                    'points (an unlabelled or unannotated image) but reached '
+                    "the supervised loss; train on subset='labeled', or use "
+                    'a semi-supervised config')
         return dict(
             loss_point=self.loss_fn(logits, points, self.stride,
                                     point_weights, pixel_weights))
@@ -86,20 +92,18 @@ class PointClassificationHead(BaseModule):
         """
         s = self.stride
         for logit, sample in zip(logits, data_samples):
-            img_h, img_w = sample.metainfo.get('img_shape',
-                                               logit.shape[-2:])[:2]
-            # Cells covering pixels [j*s, j*s + s) with j*s < img_w.
-            h = min(logit.shape[-2], math.ceil(img_h / s))
-            w = min(logit.shape[-1], math.ceil(img_w / s))
-            valid = logit[:, :h, :w]
-            keep = valid.reshape(-1) > self.logit_thr
-            points = cell_centers(h, w, s, valid.device)[keep]
+            # Without img_shape the whole map is image.
+            img_h, img_w = sample.metainfo.get(
+                'img_shape', (logit.shape[-2] * s, logit.shape[-1] * s))[:2]
+            points, _ = cell_points(logit[0], s, (img_h, img_w),
+                                    self.logit_thr)
+            h, w = image_cells((img_h, img_w), s, logit.shape[-2:])
             if rescale and 'scale_factor' in sample.metainfo:
                 points = input_to_original(
                     points, sample.scale_factor,
                     flip=sample.metainfo.get('flip', False),
                     input_width=img_w)
             sample.pred_points = points
-            sample.pred_count = int(keep.sum())
-            sample.pred_logits = valid.detach()
+            sample.pred_count = len(points)
+            sample.pred_logits = logit[:, :h, :w].detach()
         return list(data_samples)

@@ -152,7 +152,7 @@ def _window_owner(points: Tensor, point_batch: Tensor, h: int, w: int,
         j = cj[:, None] + dj[None]
         inside = (i >= 0) & (i < h) & (j >= 0) & (j < w)
         d = torch.hypot(j * stride + offset - pts[:, 0:1],
-                        i * stride + offset - pts[:, 1:2])
+                        i * stride + offset - pts[:, 1:2]).to(best.dtype)
         ok = inside & (d < max_dist + 1e-3)
         cell = (img[:, None] * (h * w) + i * w + j)[ok]
         d = d[ok]

@@ -109,16 +109,18 @@ class BasePointLoss(nn.Module):
                            pixel_weights)
         B, _, h, w = logits.shape
         device = logits.device
-        flat_logits = logits.reshape(B * h * w)
+        # BCE and target assignment in float32, whatever the logits' dtype
+        # (fp16 under --amp; the distances would overflow or mismatch).
+        flat_logits = logits.reshape(B * h * w).float()
         counts = [len(p) for p in points]
         point_batch = torch.repeat_interleave(
             torch.arange(B, device=device),
             torch.tensor(counts, device=device))
         all_points = torch.cat([p.reshape(-1, 2) for p in points]).to(
-            device=device, dtype=logits.dtype)
+            device=device, dtype=torch.float32)
 
-        targets = self.assign(logits.detach().reshape(B, h, w), all_points,
-                              point_batch, int(stride))
+        targets = self.assign(flat_logits.detach().reshape(B, h, w),
+                              all_points, point_batch, int(stride))
 
         weight = torch.where(targets.target > 0,
                              flat_logits.new_tensor(self.pos_weight),

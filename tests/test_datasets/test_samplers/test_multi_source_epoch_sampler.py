@@ -40,15 +40,22 @@ def test_every_batch_holds_the_ratio_and_an_epoch_covers_the_unlabelled():
     assert set(labeled) == {0, 1, 2}  # the small set cycles
 
 
-def test_next_epoch_continues_the_streams():
+def test_epochs_differ_and_depend_only_on_the_epoch():
     dataset = concat(3, 8)
     sampler = MultiSourceEpochSampler(dataset, batch_size=4,
                                       source_ratio=[1, 3], seed=1)
+    sampler.set_epoch(0)
     first = batches(sampler, dataset, 4)
+    sampler.set_epoch(1)
     second = batches(sampler, dataset, 4)
     assert len(first) == len(second) == 3  # ceil(8 / 3)
     assert all([n for n, _ in b] == ['L', 'U', 'U', 'U'] for b in second)
     assert first != second
+    # A resumed run: a new sampler set to epoch 1 replays epoch 1 exactly.
+    resumed = MultiSourceEpochSampler(dataset, batch_size=4,
+                                      source_ratio=[1, 3], seed=1)
+    resumed.set_epoch(1)
+    assert batches(resumed, dataset, 4) == second
 
 
 def test_bad_configurations():

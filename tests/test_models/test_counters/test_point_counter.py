@@ -82,6 +82,24 @@ def test_predict_maps_cells_back_to_the_original_image():
     assert out.pred_points.tolist() == [[(49 - 13.5 + .5) * 2 - .5, 19.5]]
 
 
+def test_predict_without_img_shape_uses_the_whole_map():
+    model = narrow_counter()
+    logits = torch.full((1, 1, 8, 6), 1.0)
+    out = model.head.predict_by_logits(logits, [CrowdDataSample()])[0]
+    assert out.pred_count == 48 and out.pred_logits.shape == (1, 8, 6)
+
+
+def test_unlabelled_sample_in_the_supervised_loss_is_named():
+    model = narrow_counter()
+    data = packed(64, 64, [[5, 5]])
+    sample = CrowdDataSample(metainfo=dict(img_shape=(64, 64),
+                                           img_path='unlabelled.jpg'))
+    data = model.data_preprocessor(
+        dict(inputs=data['inputs'], data_samples=[sample]), True)
+    with pytest.raises(ValueError, match='unlabelled.jpg.*subset'):
+        model(**data, mode='loss')
+
+
 def test_threshold_is_configurable():
     logits = torch.tensor([[[[0.5, 1.5], [-1.0, 3.0]]]])
     model = narrow_counter()

@@ -219,3 +219,14 @@ def test_cuda_matches_cpu():
     cuda = P2RLoss()(logits.cuda(), [p.cuda() for p in points], 4,
                      [w.cuda() for w in pw], pix.cuda())
     assert cuda.item() == pytest.approx(cpu.item(), rel=1e-5)
+
+
+@pytest.mark.parametrize('backend', ['kdtree', 'window'])
+def test_half_logits_and_double_points(backend):
+    # Under --amp the logits are fp16; points may come as float64.
+    logits, points, pw, pix = random_case(12, weights=True)
+    ref = P2RLoss(nn_backend=backend)(logits.half().float(), points, 4, pw)
+    got = P2RLoss(nn_backend=backend)(logits.half(),
+                                      [p.double() for p in points], 4, pw)
+    assert got.dtype == torch.float32
+    assert got.item() == pytest.approx(ref.item(), rel=1e-5)
