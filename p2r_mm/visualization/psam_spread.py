@@ -138,3 +138,13 @@ def psam_spread(result: PSAMResult,
     return dict(radius=radii,
                 mass_within=mass_within(result.maps, result.points, radii),
                 effective_area=effective_area(result.maps))
+
+
+def model_radius_range(model) -> Dict[str, float]:
+    """``min_radius``/``max_radius`` of the model's P2R loss (the regions it
+    was trained with), or P2R's defaults for models trained otherwise."""
+    from .psam import resolve_counter
+    loss = getattr(getattr(resolve_counter(model), 'head', None), 'loss_fn',
+                   None)
+    return dict(min_radius=float(getattr(loss, 'min_radius', 8.0)),
+                max_radius=float(getattr(loss, 'max_radius', 96.0)))

@@ -252,3 +252,21 @@ def test_tool_end_to_end(tmp_path):
     assert pngs == ['crowd_psam_00.png', 'crowd_psam_01.png']
     import mmcv
     assert mmcv.imread(str(out_dir / pngs[0])).shape == (50, 70, 3)
+
+
+def test_model_radius_range_reads_the_p2r_loss():
+    from p2r_mm.registry import MODELS
+    from p2r_mm.visualization import model_radius_range
+    counter = MODELS.build(dict(
+        type='PointCounter',
+        backbone=dict(type='VGG16BN', base_channels=4),
+        neck=dict(type='TopDownFusionNeck', in_channels=(32, 32),
+                  out_channels=8),
+        head=dict(type='PointClassificationHead', in_channels=8,
+                  feat_channels=8,
+                  loss=dict(type='P2RLoss', min_radius=4, max_radius=40))))
+    assert model_radius_range(counter) == dict(min_radius=4.0,
+                                               max_radius=40.0)
+    counter.head.loss_fn = MODELS.build(dict(type='P2PLoss'))
+    assert model_radius_range(counter) == dict(min_radius=8.0,
+                                               max_radius=96.0)

@@ -30,7 +30,8 @@ from p2r_mm.engine import TRUST_ENV
 from p2r_mm.registry import MODELS
 from p2r_mm.structures import input_to_original
 from p2r_mm.visualization import (compute_psam, image_only_pipeline,
-                                  prepare_image, psam_overlay, psam_spread)
+                                  model_radius_range, prepare_image,
+                                  psam_overlay, psam_spread)
 
 
 def parse_args(argv=None):
@@ -91,7 +92,8 @@ def main(argv=None):
     result = compute_psam(model, inputs, layer=args.layer,
                           chunk_size=args.chunk_size, img_shape=img_shape,
                           **query)
-    spread = psam_spread(result, radius=args.radius)
+    spread = psam_spread(result, radius=args.radius,
+                         **model_radius_range(model))
     shown = input_to_original(result.points.cpu(), scale)
 
     os.makedirs(args.out_dir, exist_ok=True)

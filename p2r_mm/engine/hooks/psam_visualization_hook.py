@@ -11,7 +11,7 @@ from mmengine.model import is_model_wrapper
 from p2r_mm.registry import HOOKS
 from p2r_mm.visualization.psam import (compute_psam, image_only_pipeline,
                                        prepare_image, psam_overlay)
-from p2r_mm.visualization.psam_spread import psam_spread
+from p2r_mm.visualization.psam_spread import model_radius_range, psam_spread
 
 DEFAULT_PIPELINE = [dict(type='LoadCrowdImage'),
                     dict(type='PackCrowdInputs')]
@@ -101,7 +101,8 @@ class PSAMVisualizationHook(Hook):
             img_shape = sample.metainfo['img_shape'][:2]
             result = compute_psam(model, inputs, top_k=self.top_k,
                                   layer=self.layer, img_shape=img_shape)
-            spread = psam_spread(result, radius=self.radius)
+            spread = psam_spread(result, radius=self.radius,
+                                 **model_radius_range(model))
             panels = [
                 psam_overlay(image, result.maps[k], result.points[k].tolist(),
                              float(spread['radius'][k]), self.alpha)
