@@ -134,9 +134,17 @@ def ensure_split(root: str, split: str, num_images: int, seed: int,
     """
     split_dir = osp.join(root, split)
     meta = split_meta(split, num_images, seed, params)
+    failure = None
     if get_rank() == 0:
-        _ensure_local(root, split_dir, meta, params, workers, force)
+        try:
+            _ensure_local(root, split_dir, meta, params, workers, force)
+        except Exception as err:  # re-raised after the barrier
+            failure = err
+    # Every rank reaches the barrier, even when rank 0 failed, so none
+    # waits forever; the others then check (and fail) on their own.
     barrier()
+    if failure is not None:
+        raise failure
     if get_rank() != 0:
         _ensure_local(root, split_dir, meta, params, workers, False)
     return split_dir
