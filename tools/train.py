@@ -1,12 +1,11 @@
 """Train a p2r_mm model: python tools/train.py CONFIG [options]."""
 import argparse
 import os
-import os.path as osp
 
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 from mmengine.runner import Runner
 
-from p2r_mm.engine import TRUST_ENV, prepare_cpu_distributed
+from p2r_mm.engine import TRUST_ENV, load_runner_config
 
 
 def parse_args():
@@ -40,15 +39,8 @@ def main():
     args = parse_args()
     if args.trust_checkpoint:
         os.environ[TRUST_ENV] = '1'  # inherited by dataloader workers
-    cfg = Config.fromfile(args.config)
-    cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir') is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+    cfg = load_runner_config(args.config, args.launcher, args.cfg_options,
+                             args.work_dir)
     if args.amp:
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
@@ -58,7 +50,6 @@ def main():
     elif args.resume is not None:
         cfg.resume = True
         cfg.load_from = args.resume
-    prepare_cpu_distributed(cfg, args.launcher)
 
     runner = Runner.from_cfg(cfg)
     runner.train()
