@@ -15,6 +15,11 @@ def parse_args():
     parser.add_argument(
         '--amp', action='store_true', help='automatic mixed precision')
     parser.add_argument(
+        '--auto-scale-lr', action='store_true',
+        help='scale the lr linearly with the total batch (GPUs x '
+        'train_dataloader.batch_size) against the config\'s '
+        'auto_scale_lr.base_batch_size, the batch the lr was set for')
+    parser.add_argument(
         '--resume', nargs='?', type=str, const='auto',
         help='resume from CKPT, or from the latest checkpoint in the work '
         'dir when no path is given')
@@ -44,6 +49,11 @@ def main():
     if args.amp:
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    if args.auto_scale_lr:
+        if 'base_batch_size' not in cfg.get('auto_scale_lr', {}):
+            raise ValueError(f'{args.config}: --auto-scale-lr needs '
+                             'auto_scale_lr.base_batch_size in the config')
+        cfg.auto_scale_lr.enable = True
     if args.resume == 'auto':
         cfg.resume = True
         cfg.load_from = None

@@ -5,10 +5,11 @@ default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=50),
     param_scheduler=dict(type='ParamSchedulerHook'),
-    # The last checkpoints (for --resume) and the best one by MAE.
+    # The last checkpoints (for --resume) and the best one by the P2R
+    # paper's rule: lowest 4 * MAE + RMSE (CountingMetric's mae4_rmse).
     checkpoint=dict(
         type='CheckpointHook', interval=5, max_keep_ckpts=3,
-        save_best='mae', rule='less'),
+        save_best='mae4_rmse', rule='less'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='CrowdVisualizationHook'))
 

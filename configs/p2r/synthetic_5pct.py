@@ -7,7 +7,11 @@ _base_ = [
     '../_base_/schedules/synthetic_cpu.py', '../_base_/default_runtime.py'
 ]
 
-model = dict(counter={{_base_.narrow_counter}})
+# The teacher's BN statistics follow the student's by EMA (teacher_bn
+# 'ema' with skip_buffer=False), the setting this benchmark was measured
+# with.
+model = dict(counter={{_base_.narrow_counter}},
+             semi_train_cfg=dict(teacher_bn='ema'))
 train_dataloader = dict(dataset=dict(labeled_ratio=0.05))
 # The paper's schedule scaled to a 25-epoch CPU run (an epoch here is 48
 # iterations): 5 burn-in epochs, w +0.1 per epoch up to 2, and a faster

@@ -75,7 +75,7 @@ def test_train_test_and_resume(tiny):
               str(work))
     assert (work / 'epoch_2.pth').is_file()
     assert 'mae' in log and 'rmse' in log
-    assert any(f.name.startswith('best_mae') for f in work.iterdir())
+    assert any(f.name.startswith('best_mae4_rmse') for f in work.iterdir())
 
     preds = tmp / 'preds.json'
     log = run(sys.executable, 'tools/test.py', config,

@@ -16,7 +16,10 @@ model = dict(
         # (weight 1, else 0) when sigmoid(logit) > 0.7.
         pseudo_logit_thr=0.0,
         confidence_thr=0.7,
-        # Teacher BN in eval mode with EMA-followed statistics; pairs with
-        # MeanTeacherHook(skip_buffer=False) in the schedule.
-        teacher_bn='ema'),
+        # The official teacher stays in train mode: its BN normalises with
+        # the weak batch's own statistics; pairs with
+        # MeanTeacherHook(skip_buffer=True) in the schedule. 'ema' (eval-mode
+        # BN with EMA-followed statistics, skip_buffer=False) is the other
+        # option.
+        teacher_bn='batch'),
     semi_test_cfg=dict(predict_on='student'))

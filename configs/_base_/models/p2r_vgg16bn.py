@@ -13,8 +13,11 @@ model = dict(
             type='Pretrained',
             checkpoint='https://download.pytorch.org/models/'
             'vgg16_bn-6c64b313.pth')),
+    # The official fusion: bilinear upsampling, no activation after the
+    # 3x3 conv; neck and head keep PyTorch's conv init with zero biases.
     neck=dict(
-        type='TopDownFusionNeck', in_channels=(512, 512), out_channels=256),
+        type='TopDownFusionNeck', in_channels=(512, 512), out_channels=256,
+        upsample_mode='bilinear', act_cfg=None),
     head=dict(
         type='PointClassificationHead',
         in_channels=256,

@@ -7,13 +7,20 @@ from p2r_mm.registry import HOOKS
 
 @HOOKS.register_module()
 class UnsupWeightHook(Hook):
-    """Sets ``model.unsup_weight`` before every training epoch:
+    """Sets ``model.unsup_weight`` and ``model.unsup_started`` before every
+    training epoch (0-based ``epoch``):
 
-    ``w = 0`` for the first ``burn_in_epochs`` epochs, then
-    ``min(max_weight, step * (epoch - burn_in_epochs + 1))``: the P2R
-    paper's schedule is 50 epochs of burn-in, +0.01 per epoch, at most 2.
+    - ``unsup_started = epoch >= burn_in_epochs``: the unlabelled branch
+      runs from the first epoch after the burn-in on;
+    - ``w = min(max_weight, step * (epoch - burn_in_epochs))`` from then on,
+      0 before.
 
-    The weight is a function of the epoch alone, so a resumed run gets it
+    This is the official P2R schedule (``main.py``: the unlabelled branch
+    runs when ``epoch >= 50``, with ``w = min(max((epoch - 50) * 0.01, 0),
+    2)``): the first epoch after the burn-in runs the branch at w = 0 (it
+    moves only the BN statistics), w reaches 2 at epoch 250.
+
+    The state is a function of the epoch alone, so a resumed run gets it
     right without saving it.
     """
 
@@ -32,8 +39,11 @@ class UnsupWeightHook(Hook):
         """w for the 0-based ``epoch``."""
         if epoch < self.burn_in_epochs:
             return 0.0
-        return min(self.max_weight,
-                   self.step * (epoch - self.burn_in_epochs + 1))
+        return min(self.max_weight, self.step * (epoch - self.burn_in_epochs))
+
+    def started_at(self, epoch: int) -> bool:
+        """Whether the unlabelled branch runs in the 0-based ``epoch``."""
+        return epoch >= self.burn_in_epochs
 
     def before_train_epoch(self, runner) -> None:
         model = runner.model.module if is_model_wrapper(
@@ -43,3 +53,4 @@ class UnsupWeightHook(Hook):
                 f'UnsupWeightHook needs a model with `unsup_weight` (e.g. '
                 f'SemiPointCounter), got {type(model).__name__}')
         model.unsup_weight = self.weight_at(runner.epoch)
+        model.unsup_started = self.started_at(runner.epoch)

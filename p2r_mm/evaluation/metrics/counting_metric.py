@@ -20,6 +20,11 @@ class CountingMetric(BaseMetric):
     without people has no relative error; NWPU-Crowd's convention), and
     ``nae_images`` says how many images it averages. ``count_ratio`` =
     sum(pred) / sum(gt) shows systematic over- (> 1) or under-counting.
+
+    ``mae4_rmse`` = 4 * MAE + RMSE is the P2R paper's checkpoint-selection
+    score (the official ``main.py`` keeps the checkpoint with the lowest
+    one); the paper configs select their best checkpoint by it
+    (``save_best='mae4_rmse', rule='less'``).
     """
 
     default_prefix = None
@@ -42,9 +47,12 @@ class CountingMetric(BaseMetric):
         pred, gt = np.asarray(results, dtype=np.float64).T
         err = pred - gt
         positive = gt > 0
+        mae = float(np.abs(err).mean())
+        rmse = float(np.sqrt((err**2).mean()))
         metrics = dict(
-            mae=float(np.abs(err).mean()),
-            rmse=float(np.sqrt((err**2).mean())),
+            mae=mae,
+            rmse=rmse,
+            mae4_rmse=4 * mae + rmse,
             nae=float((np.abs(err[positive]) / gt[positive]).mean())
             if positive.any() else float('nan'),
             nae_images=int(positive.sum()),

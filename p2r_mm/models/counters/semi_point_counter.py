@@ -13,7 +13,7 @@ from ..utils import cutout_cell_weights
 from .pseudo_labels import pseudo_points_from_logits
 
 DEFAULT_SEMI_TRAIN_CFG = dict(
-    pseudo_logit_thr=0.0, confidence_thr=0.7, teacher_bn='ema',
+    pseudo_logit_thr=0.0, confidence_thr=0.7, teacher_bn='batch',
     skip_unsup_when_unweighted=True)
 
 
@@ -34,15 +34,18 @@ class SemiPointCounter(BaseModel):
     - ``L_unsup``: the student's point loss on the strong view against the
       pseudo-points, confidences as point weights, cutout cells weighted 0;
     - total ``(L_sup + w * L_unsup) / (1 + w)``, ``w = self.unsup_weight``
-      set by ``UnsupWeightHook`` (0 during burn-in; then the unlabelled
-      branch is skipped when ``skip_unsup_when_unweighted``).
+      set by ``UnsupWeightHook``, with ``self.unsup_started`` (False during
+      the burn-in). The unlabelled branch runs once started or when w > 0;
+      before, it is skipped when ``skip_unsup_when_unweighted`` (it would
+      add nothing to the gradient).
 
     The teacher never receives gradients; ``MeanTeacherHook`` moves it by
-    EMA. ``semi_train_cfg.teacher_bn``: ``'ema'`` (default) runs the teacher
-    in eval mode with BN statistics that follow the student's by EMA (use
-    the hook with ``skip_buffer=False``); ``'batch'`` runs its BN on the
-    weak batch's own statistics (then the buffers need not follow:
-    ``skip_buffer=True``).
+    EMA. ``semi_train_cfg.teacher_bn``: ``'batch'`` (default, the official
+    P2R code) keeps the teacher in train mode, so its BN normalises with
+    the weak batch's own statistics, and only its parameters follow the
+    student (``MeanTeacherHook(skip_buffer=True)``); ``'ema'`` runs the
+    teacher in eval mode with running statistics that follow the
+    student's by EMA (use the hook with ``skip_buffer=False``).
 
     Args:
         counter (dict): config of the :class:`PointCounter`.
@@ -90,6 +93,7 @@ class SemiPointCounter(BaseModel):
         self.semi_test_cfg = {'predict_on': 'student',
                               **(semi_test_cfg or {})}
         self.unsup_weight = 0.0
+        self.unsup_started = False
 
     def init_weights(self) -> None:
         super().init_weights()
@@ -126,7 +130,7 @@ class SemiPointCounter(BaseModel):
         zero = l_sup.new_zeros(())
         l_unsup, n_points, confident = zero, zero, zero
         if 'unsup_teacher' in multi_batch_inputs and (
-                weight > 0 or
+                self.unsup_started or weight > 0 or
                 not self.semi_train_cfg['skip_unsup_when_unweighted']):
             l_unsup, n_points, confident = self.unsup_loss(
                 multi_batch_inputs, multi_batch_data_samples)

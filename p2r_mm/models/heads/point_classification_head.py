@@ -3,7 +3,6 @@ from typing import List, Optional, Sequence
 
 import torch
 import torch.nn as nn
-from mmcv.cnn import ConvModule
 from mmengine.model import BaseModule
 from torch import Tensor
 
@@ -18,6 +17,10 @@ class PointClassificationHead(BaseModule):
     PixelShuffle(u): a two-channel map at ``feat_stride / u``; the logit of
     a cell is channel 1 minus channel 0.
 
+    This is the P2R paper's decoder (``SimpleDecoder`` of the official code,
+    ``models/utils.py``), initialised as there: PyTorch's default conv
+    weights, every bias 0.
+
     Args:
         in_channels (int): channels of the input feature map.
         feat_channels (int): channels of the two hidden convs.
@@ -26,6 +29,8 @@ class PointClassificationHead(BaseModule):
         loss (dict): the point loss, ``P2RLoss`` or ``P2PLoss``.
         logit_thr (float): a cell is a predicted head if its logit is
             above this (0 = probability 0.5).
+        init_cfg (dict, optional): MMEngine initialisation; None keeps the
+            initialisation described above.
     """
 
     def __init__(self,
@@ -35,16 +40,20 @@ class PointClassificationHead(BaseModule):
                  feat_stride: int = 8,
                  loss: dict = dict(type='P2RLoss'),
                  logit_thr: float = 0.0,
-                 init_cfg=dict(type='Normal', layer='Conv2d', std=0.01)):
+                 init_cfg: Optional[dict] = None):
         super().__init__(init_cfg)
         if feat_stride % upsample_factor:
             raise ValueError(f'feat_stride {feat_stride} is not divisible by '
                              f'upsample_factor {upsample_factor}')
         self.convs = nn.Sequential(
-            ConvModule(in_channels, feat_channels, 3, padding=1),
-            ConvModule(feat_channels, feat_channels, 3, padding=1))
+            nn.Conv2d(in_channels, feat_channels, 3, padding=1),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(feat_channels, feat_channels, 3, padding=1),
+            nn.ReLU(inplace=True))
         self.cls = nn.Conv2d(feat_channels, 2 * upsample_factor**2, 3,
                              padding=1)
+        for conv in (self.convs[0], self.convs[2], self.cls):
+            nn.init.zeros_(conv.bias)
         self.shuffle = nn.PixelShuffle(upsample_factor)
         self.stride = feat_stride // upsample_factor
         self.loss_fn = MODELS.build(loss)

@@ -65,3 +65,57 @@ def test_bad_configurations():
     with pytest.raises(ValueError, match='empty'):
         MultiSourceEpochSampler(concat(0, 8), batch_size=4,
                                 source_ratio=[1, 1], seed=0)
+
+
+def test_the_official_loader_labelled_with_replacement_partial_last_batch():
+    # SHA 5 %: 15 labelled, 300 unlabelled (every train image), 16 + 16.
+    dataset = concat(15, 300)
+    sampler = MultiSourceEpochSampler(
+        dataset, batch_size=32, source_ratio=[1, 1], seed=2024,
+        replacement=[True, False], partial_last_batch=True)
+    epoch = batches(sampler, dataset, 32)
+    assert len(epoch) == sampler.iters_per_epoch == 19
+    sizes = [(sum(n == 'L' for n, _ in b), sum(n == 'U' for n, _ in b))
+             for b in epoch]
+    assert sizes == [(16, 16)] * 18 + [(12, 12)]
+    unlabeled = [i for b in epoch for n, i in b if n == 'U']
+    assert sorted(unlabeled) == list(range(300))  # exactly one pass
+    # Labelled crops are independent draws: some batch repeats an image
+    # (a pass without replacement would hold 15 distinct + 1 in each).
+    labeled = [[i for n, i in b if n == 'L'] for b in epoch[:18]]
+    assert any(len(set(b)) < 15 for b in labeled)
+    assert all(0 <= i < 15 for b in labeled for i in b)
+    # Still a function of the epoch alone.
+    sampler.set_epoch(3)
+    again = MultiSourceEpochSampler(
+        dataset, batch_size=32, source_ratio=[1, 1], seed=2024,
+        replacement=[True, False], partial_last_batch=True)
+    again.set_epoch(3)
+    assert batches(sampler, dataset, 32) == batches(again, dataset, 32)
+
+
+def test_two_ranks_share_the_pass(monkeypatch):
+    import mmdet.datasets.samplers.multi_source_sampler as mmdet_sampler
+    dataset = concat(3, 21)
+    parts = []
+    for rank in (0, 1):
+        monkeypatch.setattr(mmdet_sampler, 'get_dist_info',
+                            lambda rank=rank: (rank, 2))
+        sampler = MultiSourceEpochSampler(
+            dataset, batch_size=4, source_ratio=[1, 1], seed=0,
+            partial_last_batch=True)
+        assert (sampler.rank, sampler.world_size) == (rank, 2)
+        parts.append(batches(sampler, dataset, 4))
+    # ceil(21 / 2) = 11 per rank -> 6 batches, the last with 1 + 1.
+    for epoch in parts:
+        assert len(epoch) == 6 and len(epoch[-1]) == 2
+    unlabeled = [i for epoch in parts for b in epoch for n, i in b
+                 if n == 'U']
+    assert set(unlabeled) == set(range(21)) and len(unlabeled) == 22
+
+
+def test_replacement_flags_must_match_the_sources():
+    with pytest.raises(ValueError, match='replacement'):
+        MultiSourceEpochSampler(concat(3, 8), batch_size=4,
+                                source_ratio=[1, 1], seed=0,
+                                replacement=[True])

@@ -40,7 +40,8 @@ def test_hook_in_a_semi_supervised_training_run(tmp_path):
     ]
     runner = Runner.from_cfg(cfg)
     runner.train()
-    assert runner.iter == 2  # 4 unlabelled images, 2 per batch
+    # The unlabelled pool is every train image (6), 2 per batch.
+    assert runner.iter == 3
 
     images = {p.name: p for p in (tmp_path / 'work').rglob('psam_*.png')}
     assert set(images) == {'psam_labeled_1.png', 'psam_unlabeled_1.png'}

@@ -5,13 +5,21 @@ import pytest
 from p2r_mm.engine.hooks import UnsupWeightHook
 
 
-def test_paper_schedule():
+def official_weight(epoch):
+    """The official main.py's w for the 0-based epoch."""
+    return min(max((epoch - 50) * 0.01, 0), 2)
+
+
+def test_paper_schedule_is_the_official_one():
     hook = UnsupWeightHook()  # 50 epochs burn-in, +0.01, at most 2
-    assert hook.weight_at(0) == 0.0
-    assert hook.weight_at(49) == 0.0
-    assert hook.weight_at(50) == pytest.approx(0.01)
-    assert hook.weight_at(149) == pytest.approx(1.0)
-    assert hook.weight_at(249) == pytest.approx(2.0)
+    for epoch in range(0, 400):
+        assert hook.weight_at(epoch) == pytest.approx(
+            official_weight(epoch), abs=1e-12), epoch
+        # The official branch runs from epoch 50 on (STAGE_2), w = 0 there.
+        assert hook.started_at(epoch) == (epoch >= 50), epoch
+    assert hook.weight_at(50) == 0.0 and hook.weight_at(51) == \
+        pytest.approx(0.01)
+    assert hook.weight_at(250) == pytest.approx(2.0)
     assert hook.weight_at(5000) == 2.0
 
 
@@ -19,10 +27,11 @@ def test_sets_the_model_weight_each_epoch():
     hook = UnsupWeightHook(burn_in_epochs=2, step=0.5, max_weight=1.2)
     model = SimpleNamespace(unsup_weight=None)
     seen = []
-    for epoch in range(5):
+    for epoch in range(6):
         hook.before_train_epoch(SimpleNamespace(model=model, epoch=epoch))
-        seen.append(model.unsup_weight)
-    assert seen == [0.0, 0.0, 0.5, 1.0, 1.2]
+        seen.append((model.unsup_weight, model.unsup_started))
+    assert seen == [(0.0, False), (0.0, False), (0.0, True), (0.5, True),
+                    (1.0, True), (1.2, True)]
 
 
 def test_needs_a_semi_supervised_model():

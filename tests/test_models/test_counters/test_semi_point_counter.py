@@ -34,9 +34,11 @@ def sample(size=64, points=None, **meta):
 
 
 def batch(cutout_box=None):
+    """Three different image batches: a wiring that hands one branch's
+    images to another changes the losses."""
     g = torch.Generator().manual_seed(1)
-    img = torch.randn(2, 3, 64, 64, generator=g)
-    return (dict(sup=img, unsup_teacher=img, unsup_student=img.clone()),
+    sup, weak, strong = torch.randn(3, 2, 3, 64, 64, generator=g)
+    return (dict(sup=sup, unsup_teacher=weak, unsup_student=strong),
             dict(sup=[sample(points=[[10, 10]]), sample(points=[])],
                  unsup_teacher=[sample(), sample()],
                  unsup_student=[sample(cutout_box=cutout_box),
@@ -44,7 +46,7 @@ def batch(cutout_box=None):
 
 
 def test_teacher_starts_as_a_copy_and_gets_no_gradient():
-    model = semi_model()
+    model = semi_model(semi_train_cfg=dict(teacher_bn='ema'))
     for (k, s), t in zip(model.student.state_dict().items(),
                          model.teacher.state_dict().values()):
         assert torch.equal(s, t), k
@@ -97,7 +99,7 @@ def test_cutout_reaches_the_loss_weights():
 
 
 def test_teacher_changes_only_by_ema():
-    model = semi_model()
+    model = semi_model(semi_train_cfg=dict(teacher_bn='ema'))
     optim = torch.optim.SGD(model.student.parameters(), lr=0.1)
     hook = MeanTeacherHook(momentum=0.002, skip_buffer=False)
     runner = SimpleNamespace(model=model, iter=0)
@@ -123,7 +125,9 @@ def test_teacher_changes_only_by_ema():
 
 def test_predict_on_student_or_teacher():
     model = semi_model()
-    model.student.head.cls.bias.data.fill_(5.0)  # student fires everywhere
+    # Head channels (4-7, before PixelShuffle) up, background (0-3) down:
+    # the student fires everywhere.
+    model.student.head.cls.bias.data.copy_(torch.tensor([-5.0] * 4 + [5.0] * 4))
     model.eval()
     img = torch.randn(1, 3, 64, 64)
     student = model(img, [sample()], mode='predict')[0].pred_count
@@ -135,3 +139,150 @@ def test_predict_on_student_or_teacher():
 def test_bad_teacher_bn():
     with pytest.raises(ValueError, match='teacher_bn'):
         semi_model(semi_train_cfg=dict(teacher_bn='frozen'))
+
+
+def perturbed_teacher(model):
+    """Make teacher and student predict differently, the teacher with
+    confident heads (logit > 0.85) at one of the four sub-positions of each
+    stride-8 cell and image-dependent logits elsewhere."""
+    with torch.no_grad():
+        for p in model.teacher.head.parameters():
+            p.add_(0.05 * torch.randn_like(p))
+        model.teacher.head.cls.bias.copy_(
+            torch.tensor([0, 0, 0, 0, 3.0, 0, 0, 0]))
+    return model
+
+
+def expected_unsup(model, inputs, loss_fn):
+    """The unlabelled loss computed independently of ``model.loss``:
+    pseudo-points from the teacher on the weak view, the student's logits
+    on the strong view, ``loss_fn`` on them."""
+    with torch.no_grad():
+        from p2r_mm.models.counters import pseudo_points_from_logits
+        t_logits = model.teacher._forward(inputs['unsup_teacher'])
+        points, conf = pseudo_points_from_logits(t_logits, 4, [(64, 64)] * 2)
+        s_logits = model.student._forward(inputs['unsup_student'])
+        return loss_fn(s_logits, points, 4, conf, None), points
+
+
+def test_pseudo_points_from_the_teacher_on_weak_loss_from_student_on_strong():
+    model = perturbed_teacher(semi_model())
+    model.unsup_weight = 1.0
+    model.train()
+    inputs, samples = batch()
+    got = model.loss(inputs, samples)
+    expected, points = expected_unsup(
+        model, inputs, MODELS.build(dict(type='P2RLoss')))
+    assert got['unsup'].item() == pytest.approx(expected.item(), rel=1e-6)
+    assert got['pseudo_points'].item() == pytest.approx(
+        sum(len(p) for p in points) / 2)
+    # The other wirings give other values: the views swapped, or the
+    # student labelling its own images.
+    swapped = dict(inputs, unsup_teacher=inputs['unsup_student'],
+                   unsup_student=inputs['unsup_teacher'])
+    wrong, _ = expected_unsup(model, swapped,
+                              MODELS.build(dict(type='P2RLoss')))
+    assert wrong.item() != pytest.approx(expected.item(), rel=1e-3)
+
+
+def test_the_unlabelled_branch_uses_the_configured_loss():
+    p2p = dict(type='P2PLoss', ignore_unmatched=True)
+    model = perturbed_teacher(semi_model(unsup_loss=p2p))
+    model.unsup_weight = 1.0
+    model.train()
+    inputs, samples = batch()
+    got = model.loss(inputs, samples)['unsup']
+    expected, _ = expected_unsup(model, inputs, MODELS.build(p2p))
+    p2r, _ = expected_unsup(model, inputs, MODELS.build(dict(type='P2RLoss')))
+    assert got.item() == pytest.approx(expected.item(), rel=1e-6)
+    assert got.item() != pytest.approx(p2r.item(), rel=1e-3)
+
+
+def test_teacher_bn_batch_is_the_default_and_normalises_the_weak_batch():
+    model = perturbed_teacher(semi_model())
+    assert model.semi_train_cfg['teacher_bn'] == 'batch'
+    with torch.no_grad():  # running statistics far from any batch's
+        for m in model.teacher.modules():
+            if isinstance(m, torch.nn.BatchNorm2d):
+                m.running_mean.fill_(3.0)
+                m.running_var.fill_(0.1)
+    model.train()
+    assert model.teacher.training and model.student.training
+    inputs, samples = batch()
+    got = model.loss(inputs, samples)  # w = 0, not started: no branch
+    assert got['pseudo_points'] == 0
+    model.unsup_weight = 1.0
+    got = model.loss(inputs, samples)
+    expected, _ = expected_unsup(model, inputs,
+                                 MODELS.build(dict(type='P2RLoss')))
+    assert got['unsup'].item() == pytest.approx(expected.item(), rel=1e-6)
+    # The same teacher with eval-mode BN (its running statistics) labels
+    # differently.
+    model.teacher.eval()
+    eval_bn, _ = expected_unsup(model, inputs,
+                                MODELS.build(dict(type='P2RLoss')))
+    assert eval_bn.item() != pytest.approx(expected.item(), rel=1e-3)
+    ema = semi_model(semi_train_cfg=dict(teacher_bn='ema')).train()
+    assert not ema.teacher.training
+
+
+def test_when_the_unlabelled_branch_runs():
+    inputs, samples = batch()
+    model = perturbed_teacher(semi_model())
+    model.train()
+    # Burn-in (not started, w = 0): skipped.
+    assert model.loss(inputs, samples)['pseudo_points'] == 0
+    # The first epoch after the burn-in (started, w = 0): it runs, as in
+    # the official code, and adds nothing to the total.
+    model.unsup_started = True
+    out = model.loss(inputs, samples)
+    assert out['pseudo_points'] > 0 and out['unsup'] > 0
+    assert out['loss_semi'].item() == pytest.approx(out['sup'].item())
+    # skip_unsup_when_unweighted=False: it runs during the burn-in too.
+    model = perturbed_teacher(
+        semi_model(semi_train_cfg=dict(skip_unsup_when_unweighted=False)))
+    model.train()
+    out = model.loss(inputs, samples)
+    assert out['pseudo_points'] > 0 and out['unsup'] > 0
+    assert out['loss_semi'].item() == pytest.approx(out['sup'].item())
+
+
+def test_predict_on_teacher_predicts_with_the_teacher():
+    model = semi_model()
+    # Head channels up, background down: the teacher fires everywhere.
+    model.teacher.head.cls.bias.data.copy_(torch.tensor([-5.0] * 4 + [5.0] * 4))
+    model.eval()
+    img = torch.randn(1, 3, 64, 64)
+    own = {name: getattr(model, name).predict(img, [sample()])[0].pred_count
+           for name in ('student', 'teacher')}
+    assert own['student'] != own['teacher']
+    for name in ('student', 'teacher'):
+        model.semi_test_cfg['predict_on'] = name
+        assert model(img, [sample()], mode='predict')[0].pred_count == \
+            own[name]
+        assert torch.equal(model(img, mode='tensor'),
+                           getattr(model, name)._forward(img))
+
+
+def test_batch_bn_teacher_parameters_follow_by_ema_buffers_its_own():
+    """The paper's pairing: teacher_bn='batch' with skip_buffer=True."""
+    model = semi_model()
+    optim = torch.optim.SGD(model.student.parameters(), lr=0.1)
+    hook = MeanTeacherHook(momentum=0.002, skip_buffer=True)
+    runner = SimpleNamespace(model=model, iter=0)
+    model.unsup_weight = 1.0
+    model.train()
+    for _ in range(2):
+        before = {k: v.clone() for k, v in model.teacher.named_parameters()}
+        inputs, samples = batch()
+        optim.zero_grad()
+        model.loss(inputs, samples)['loss_semi'].backward()
+        optim.step()
+        buffers = {k: v.clone() for k, v in model.teacher.named_buffers()}
+        hook.after_train_iter(runner, 0)
+        student = dict(model.student.named_parameters())
+        for k, t in model.teacher.named_parameters():
+            ema = 0.998 * before[k] + 0.002 * student[k]
+            assert torch.allclose(t, ema, atol=1e-6), k
+        for k, b in model.teacher.named_buffers():  # not averaged
+            assert torch.equal(b, buffers[k]), k
