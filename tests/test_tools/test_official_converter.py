@@ -121,6 +121,16 @@ def test_converted_checkpoint_loads_strictly_and_gives_the_same_logits(
                                   model.teacher._forward(x))
 
 
+def test_the_inference_api_predicts_with_the_converted_student(converted):
+    from p2r_mm.apis import init_counter
+    _, dst, student, _ = converted
+    model = init_counter(f'{REPO}/configs/p2r/sha_5pct.py', str(dst))
+    x = torch.randn(1, 3, 64, 64)
+    with torch.no_grad():
+        assert torch.allclose(model(x, mode='tensor'), student(x),
+                              atol=1e-5, rtol=1e-5)
+
+
 def test_tools_test_evaluates_the_converted_checkpoint(converted):
     tmp, dst, _, _ = converted
     root = tmp / 'part_A'
