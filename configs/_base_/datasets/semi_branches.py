@@ -17,3 +17,22 @@ strong_view = [
     dict(type='RandomCutout', side_range=(0.125, 0.25), fill=0),
     dict(type='PackCrowdInputs'),
 ]
+sup_branch = dict(type='mmdet.MultiBranch', branch_field=branch_field,
+                  sup=sup_view)
+unsup_branch = dict(type='mmdet.MultiBranch', branch_field=branch_field,
+                    unsup_teacher=weak_view, unsup_student=strong_view)
+
+# The official P2R loader (Elin24/P2RLoss run.sh, datasets/; see
+# docs/recipe.md): every step holds 16 labelled crops, each drawn at random
+# with replacement, and 16 unlabelled ones; an epoch is one shuffled pass
+# over the unlabelled pool, which is every training image (the labelled
+# ones included), ending with a smaller step (SHA: 300 images = 18 x
+# (16 + 16) + (12 + 12), 19 steps). Per GPU; the paper used one.
+semi_train_dataloader = dict(
+    batch_size=32,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='MultiSourceEpochSampler', batch_size=32,
+                 source_ratio=[1, 1], replacement=[True, False],
+                 partial_last_batch=True))
+semi_dataset = dict(type='SemiCrowdDataset', unlabeled_subset='all')
