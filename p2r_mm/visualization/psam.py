@@ -12,8 +12,8 @@ pseudo-labels) gives diffuse maps; see :mod:`.psam_spread` for the numbers.
 All the queries of one image share one forward pass; their gradients come
 from one batched backward pass per chunk (``is_grads_batched``), so K points
 cost far less than K backward passes. Coordinates are network-input pixels,
-pixel (row i, column j) centred at (x, y) = (j, i); a cell (i, j) is centred
-at ``(j*s + (s-1)/2, i*s + (s-1)/2)``.
+pixel (row i, column j) centred at (x, y) = (j, i); cells follow
+:mod:`p2r_mm.models.utils.cell_geometry`.
 """
 from contextlib import contextmanager
 from typing import NamedTuple, Optional, Sequence, Tuple
@@ -26,7 +26,7 @@ from mmcv.transforms import Compose
 from mmengine.model import is_model_wrapper
 from torch import Tensor, nn
 
-from p2r_mm.models.utils import image_cells
+from p2r_mm.models.utils import cells_to_points, image_cells, points_to_cells
 from p2r_mm.registry import TRANSFORMS
 
 
@@ -68,39 +68,6 @@ def resolve_counter(model: nn.Module) -> nn.Module:
         raise TypeError(f'{type(model).__name__} has no _forward(inputs) '
                         '-> logits: not a p2r_mm counter')
     return model
-
-
-def points_to_cells(points: Tensor, stride: int,
-                    map_size: Optional[Sequence[int]] = None) -> Tensor:
-    """The cell holding each point.
-
-    Cell (i, j) covers the pixels of rows i*s .. i*s+s-1 and columns
-    j*s .. j*s+s-1, i.e. x in [j*s - 0.5, j*s + s - 0.5).
-
-    Args:
-        points (Tensor): (K, 2) (x, y) in input pixels.
-        stride (int): s.
-        map_size (tuple, optional): (h, w); points outside it raise.
-
-    Returns:
-        Tensor: (K, 2) long (i, j).
-    """
-    # Queries are few: work on the host, whatever device they come from.
-    points = torch.as_tensor(points).detach().cpu().double().reshape(-1, 2)
-    cells = torch.floor((points.flip(1) + 0.5) / stride).long()
-    if map_size is not None:
-        bad = ((cells < 0) | (cells >= torch.tensor(tuple(map_size)))).any(1)
-        if bad.any():
-            raise ValueError(
-                f'points {points[bad].tolist()} lie outside the '
-                f'{map_size[1] * stride}x{map_size[0] * stride} input')
-    return cells
-
-
-def cells_to_points(cells: Tensor, stride: int,
-                    dtype: torch.dtype = torch.float32) -> Tensor:
-    """(K, 2) (i, j) cells -> (K, 2) (x, y) cell centres, input pixels."""
-    return cells.flip(1).to(dtype) * stride + (stride - 1) / 2
 
 
 def top_k_cells(logit_map: Tensor, k: int,

@@ -22,8 +22,8 @@ from typing import Dict, Optional, Sequence, Union
 import torch
 from torch import Tensor
 
-from p2r_mm.models.losses import nearest_point_within
-from p2r_mm.models.utils import cell_points, image_cells
+from p2r_mm.models.utils import (cell_points, image_cells, nearest_point_within,
+                                 region_radii)
 from .psam import PSAMResult
 
 
@@ -98,9 +98,9 @@ def p2r_radii(queries: Tensor,
         points, torch.zeros(len(points), dtype=torch.long), 1,
         int(map_size[0]), int(map_size[1]), stride, max_radius)
     has = owner >= 0
-    radius = points.new_zeros(len(points)).scatter_reduce(
-        0, owner[has], dist[has], reduce='amax')
-    return radius.clamp(min_radius, max_radius)[index].float()
+    radius = region_radii(owner[has], dist[has], len(points), min_radius,
+                          max_radius)
+    return radius[index].float()
 
 
 def predicted_points(result: PSAMResult, logit_thr: float = 0.0) -> Tensor:
