@@ -24,7 +24,7 @@ from torch import Tensor
 
 from p2r_mm.models.utils import (cell_points, image_cells, nearest_point_within,
                                  region_radii)
-from .psam import PSAMResult
+from .psam import PSAMResult, predicting_counter
 
 
 def mass_within(maps: Tensor, points: Tensor,
@@ -143,8 +143,7 @@ def psam_spread(result: PSAMResult,
 def model_radius_range(model) -> Dict[str, float]:
     """``min_radius``/``max_radius`` of the model's P2R loss (the regions it
     was trained with), or P2R's defaults for models trained otherwise."""
-    from .psam import resolve_counter
-    loss = getattr(getattr(resolve_counter(model), 'head', None), 'loss_fn',
-                   None)
+    loss = getattr(getattr(predicting_counter(model), 'head', None),
+                   'loss_fn', None)
     return dict(min_radius=float(getattr(loss, 'min_radius', 8.0)),
                 max_radius=float(getattr(loss, 'max_radius', 96.0)))

@@ -1,8 +1,9 @@
-"""Load a crowd image and check its point annotations.
+"""Load a crowd image (from a file or an array) and check its point
+annotations.
 
-Both transforms turn bad input into an error that names the image file, so
-that one broken sample stops the run instead of silently training on
-garbage (see DESIGN.md, "Bad input").
+The file loader and the annotation check turn bad input into an error that
+names the image file, so that one broken sample stops the run instead of
+silently training on garbage (see DESIGN.md, "Bad input").
 """
 import errno
 from typing import Optional
@@ -76,14 +77,37 @@ class LoadCrowdImage(LoadImageFromFile):
                 raise ValueError(
                     f'Image file {path!r} is {w}x{h} (w x h) but its '
                     f'annotation says {loaded["width"]}x{loaded["height"]}')
-        loaded['scale_factor'] = (1.0, 1.0)
-        loaded['flip'] = False
-        loaded['flip_direction'] = None
-        return loaded
+        return _as_decoded(loaded)
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(check_size={self.check_size}, '
                 f'{super().__repr__().split("(", 1)[1]}')
+
+
+@TRANSFORMS.register_module()
+class LoadImageFromArray(BaseTransform):
+    """Start a pipeline from an in-memory image (mmdet's
+    ``LoadImageFromNDArray``, with the keys p2r_mm's transforms expect).
+
+    Required keys: ``img`` (H, W, 3) uint8 BGR. Added: ``img_path`` None,
+    ``img_shape`` and ``ori_shape`` (H, W), ``scale_factor`` (1.0, 1.0)
+    (w, h), ``flip`` False, ``flip_direction`` None.
+    """
+
+    def transform(self, results: dict) -> dict:
+        img = results['img']
+        results.setdefault('img_path', None)
+        results['img_shape'] = img.shape[:2]
+        results['ori_shape'] = img.shape[:2]
+        return _as_decoded(results)
+
+
+def _as_decoded(results: dict) -> dict:
+    """The geometry keys the transforms update, for an image as decoded."""
+    results['scale_factor'] = (1.0, 1.0)
+    results['flip'] = False
+    results['flip_direction'] = None
+    return results
 
 
 @TRANSFORMS.register_module()

@@ -135,3 +135,13 @@ def test_predict_on_student_or_teacher():
 def test_bad_teacher_bn():
     with pytest.raises(ValueError, match='teacher_bn'):
         semi_model(semi_train_cfg=dict(teacher_bn='frozen'))
+
+
+def test_predictor_is_the_predict_on_model():
+    model = semi_model()
+    assert model.predictor is model.student
+    model.semi_test_cfg['predict_on'] = 'teacher'
+    assert model.predictor is model.teacher
+    img = torch.randn(1, 3, 64, 64)
+    torch.testing.assert_close(model(img, mode='tensor'),
+                               model.teacher._forward(img))
