@@ -8,11 +8,11 @@ silently training on garbage (see DESIGN.md, "Bad input").
 import errno
 from typing import Optional
 
-import numpy as np
 from mmcv.transforms import BaseTransform, LoadImageFromFile
 
 from p2r_mm.registry import TRANSFORMS
-from .point_geometry import has_points, inside_image
+from ..point_checks import as_xy_array, inside_image
+from .point_geometry import has_points
 
 
 @TRANSFORMS.register_module()
@@ -147,7 +147,8 @@ class LoadCrowdAnnotations(BaseTransform):
             raise KeyError(
                 f'{path!r}: no gt_points in the results; an image without '
                 'annotation must be marked has_gt=False')
-        points = _as_pairs(results['gt_points'], 'gt_points', path)
+        points = as_xy_array(results['gt_points'], repr(path), 'gt_points',
+                             exact=True)
         if 'img_shape' in results:
             height, width = results['img_shape'][:2]
         else:
@@ -164,35 +165,16 @@ class LoadCrowdAnnotations(BaseTransform):
             if not self.with_head_sizes:
                 del results['gt_head_sizes']
             else:
-                sizes = _as_pairs(results['gt_head_sizes'], 'gt_head_sizes',
-                                  path)
+                sizes = as_xy_array(results['gt_head_sizes'], repr(path),
+                                    'gt_head_sizes', nonnegative=True,
+                                    exact=True)
                 if len(sizes) != len(points):
                     raise ValueError(
                         f'{path!r}: {len(sizes)} gt_head_sizes for '
                         f'{len(points)} gt_points')
-                if (sizes < 0).any():
-                    raise ValueError(f'{path!r}: negative gt_head_sizes')
                 results['gt_head_sizes'] = sizes
         return results
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}('
                 f'with_head_sizes={self.with_head_sizes})')
-
-
-def _as_pairs(value, name: str, path) -> np.ndarray:
-    """``value`` as a C-contiguous float32 (N, 2) array of finite numbers;
-    a ValueError naming ``path`` otherwise."""
-    try:
-        array = np.asarray(value)
-        ok_type = array.dtype.kind in 'iuf'
-    except (TypeError, ValueError):
-        ok_type = False
-    if not ok_type or array.ndim != 2 or array.shape[1] != 2:
-        shape = getattr(value, 'shape', type(value).__name__)
-        raise ValueError(
-            f'{path!r}: {name} must be a numeric (N, 2) array, got {shape}')
-    array = np.ascontiguousarray(array, dtype=np.float32)
-    if not np.isfinite(array).all():
-        raise ValueError(f'{path!r}: {name} contains NaN or inf')
-    return array
