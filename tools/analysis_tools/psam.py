@@ -27,9 +27,9 @@ from mmengine.registry import init_default_scope
 from mmengine.runner import load_checkpoint
 
 from p2r_mm.apis import build_test_pipelines, prepare_image
-from p2r_mm.engine import TRUST_ENV
 from p2r_mm.registry import MODELS
 from p2r_mm.structures import input_to_original
+from p2r_mm.utils import TRUST_ENV
 from p2r_mm.visualization import (CrowdVisualizer, compute_psam,
                                   model_radius_range, psam_spread)
 
