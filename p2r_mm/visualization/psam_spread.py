@@ -22,8 +22,8 @@ from typing import Dict, Optional, Sequence, Union
 import torch
 from torch import Tensor
 
-from p2r_mm.models.utils import (cell_points, image_cells, nearest_point_within,
-                                 region_radii)
+from p2r_mm.models.utils import (cell_points, image_cells,
+                                 nearest_point_within, region_radii)
 from .psam import PSAMResult, predicting_counter
 
 

@@ -12,8 +12,8 @@ DEFAULT_NUM_IMAGES = dict(train=200, test=50)
 
 @DATASETS.register_module()
 class SyntheticCrowdDataset(CustomCrowdDataset):
-    """Procedural crowd scenes (:mod:`p2r_mm.datasets.synthetic.scene_layout`), one
-    split of ``data_root``, in the custom-data layout::
+    """Procedural crowd scenes (:mod:`.scene_layout`), one split of
+    ``data_root``, in the custom-data layout::
 
         data_root/{split}/images/000000.jpg, ...
         data_root/{split}/annotations.json
