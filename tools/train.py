@@ -5,7 +5,8 @@ import os
 from mmengine.config import DictAction
 from mmengine.runner import Runner
 
-from p2r_mm.engine import TRUST_ENV, load_runner_config
+from p2r_mm.engine import load_runner_config
+from p2r_mm.utils import TRUST_ENV
 
 
 def parse_args():

@@ -1,7 +1,8 @@
-from .inference import (LoadImageFromArray, build_test_pipelines,
-                        inference_counter, init_counter)
+from .inference import (build_image_pipelines, build_test_pipelines,
+                        inference_counter, init_counter, load_image,
+                        prepare_image)
 
 __all__ = [
-    'LoadImageFromArray', 'build_test_pipelines', 'inference_counter',
-    'init_counter'
+    'build_image_pipelines', 'build_test_pipelines', 'inference_counter',
+    'init_counter', 'load_image', 'prepare_image'
 ]

@@ -2,7 +2,8 @@
 
 The shape of MMDetection's ``init_detector`` / ``inference_detector``:
 build the model from its config, load a checkpoint, and run the config's
-test pipeline on files or in-memory images.
+test pipeline on files or in-memory images. :func:`prepare_image` is the
+same image preparation for tools that call the network themselves (PSAM).
 """
 import copy
 import os.path as osp
@@ -13,9 +14,9 @@ from typing import List, Optional, Sequence, Tuple, Union
 import numpy as np
 import torch
 import torch.nn as nn
-from mmcv.transforms import BaseTransform
 from mmengine.config import Config
 from mmengine.dataset import Compose
+from mmengine.model import is_model_wrapper
 from mmengine.model.utils import revert_sync_batchnorm
 from mmengine.registry import DefaultScope
 from mmengine.runner import load_checkpoint
@@ -89,41 +90,19 @@ def init_counter(config: Union[str, Path, Config],
     return model
 
 
-class LoadImageFromArray(BaseTransform):
-    """Start a pipeline from an in-memory image (mmdet's
-    ``LoadImageFromNDArray``, with the keys p2r_mm's transforms expect).
-
-    Required keys: ``img`` (H, W, 3) uint8 BGR. Added: ``img_path`` None,
-    ``img_shape`` and ``ori_shape`` (H, W), ``scale_factor`` (1.0, 1.0)
-    (w, h), ``flip`` False, ``flip_direction`` None.
-    """
-
-    def transform(self, results: dict) -> dict:
-        img = results['img']
-        results.setdefault('img_path', None)
-        results['img_shape'] = img.shape[:2]
-        results['ori_shape'] = img.shape[:2]
-        results['scale_factor'] = (1.0, 1.0)
-        results['flip'] = False
-        results['flip_direction'] = None
-        return results
-
-
 def _type_name(step: dict) -> str:
     kind = step['type']
     name = kind if isinstance(kind, str) else kind.__name__
     return name.split('.')[-1]
 
 
-def build_test_pipelines(cfg: Config) -> Tuple[Compose, Compose]:
-    """``(for files, for arrays)``: the config's test pipeline without
-    annotation loading, starting with its file loader or with
-    :class:`LoadImageFromArray`."""
-    dataset = cfg.test_dataloader.dataset
-    if 'pipeline' not in dataset and 'datasets' in dataset:
-        dataset = dataset.datasets[0]  # a concatenation of datasets
+def build_image_pipelines(
+        pipeline: Sequence[dict]) -> Tuple[Compose, Compose]:
+    """``(for files, for arrays)``: a dataset pipeline config without
+    annotation loading, starting with its file loader (``LoadCrowdImage``
+    if it has none) or with ``LoadImageFromArray``."""
     steps = [
-        s for s in copy.deepcopy(dataset.pipeline)
+        s for s in copy.deepcopy(list(pipeline))
         if _type_name(s) not in ANNOTATION_LOADERS
     ]
     if steps and _type_name(steps[0]) in FILE_LOADERS:
@@ -133,10 +112,22 @@ def build_test_pipelines(cfg: Config) -> Tuple[Compose, Compose]:
     with DefaultScope.overwrite_default_scope('p2r_mm'):
         rest = [TRANSFORMS.build(s) for s in steps]
         from_file = Compose([TRANSFORMS.build(loader)] + rest)
-    return from_file, Compose([LoadImageFromArray()] + rest)
+        from_array = Compose(
+            [TRANSFORMS.build(dict(type='LoadImageFromArray'))] + rest)
+    return from_file, from_array
 
 
-def _prepare(image: ImageType, index: int, pipelines) -> dict:
+def build_test_pipelines(cfg: Config) -> Tuple[Compose, Compose]:
+    """:func:`build_image_pipelines` of the config's test pipeline."""
+    dataset = cfg.test_dataloader.dataset
+    if 'pipeline' not in dataset and 'datasets' in dataset:
+        dataset = dataset.datasets[0]  # a concatenation of datasets
+    return build_image_pipelines(dataset.pipeline)
+
+
+def load_image(image: ImageType, index: int, pipelines) -> dict:
+    """One image through ``pipelines`` (from :func:`build_image_pipelines`):
+    ``dict(inputs=(3, H, W) uint8 BGR tensor, data_samples=...)``."""
     from_file, from_array = pipelines
     if isinstance(image, np.ndarray):
         if image.ndim != 3 or image.shape[2] != 3 or \
@@ -149,6 +140,28 @@ def _prepare(image: ImageType, index: int, pipelines) -> dict:
     if not osp.isfile(path):
         raise FileNotFoundError(f'Image file not found: {path!r}')
     return from_file(dict(img_path=path, img_id=index))
+
+
+def prepare_image(model: nn.Module, image: ImageType,
+                  pipelines) -> Tuple[torch.Tensor, CrowdDataSample,
+                                      np.ndarray]:
+    """Load one image (a file or an (H, W, 3) uint8 BGR array) through
+    ``pipelines`` and the model's data preprocessor.
+
+    Returns:
+        tuple: ``inputs`` (1, 3, H_pad, W_pad) preprocessed; the
+        ``CrowdDataSample`` (``img_shape``, ``scale_factor``, ...); the
+        unpadded network-input image (H, W, 3) uint8 RGB.
+    """
+    if is_model_wrapper(model):
+        model = model.module
+    packed = load_image(image, 0, pipelines)
+    rgb = packed['inputs'].permute(1, 2, 0).numpy()
+    rgb = np.ascontiguousarray(rgb[..., ::-1])  # loaded as BGR
+    data = model.data_preprocessor(
+        dict(inputs=[packed['inputs']],
+             data_samples=[packed['data_samples']]), False)
+    return data['inputs'], data['data_samples'][0], rgb
 
 
 def inference_counter(
@@ -183,7 +196,7 @@ def inference_counter(
     results = []
     for start in range(0, len(images), batch_size):
         packed = [
-            _prepare(img, start + k, pipelines)
+            load_image(img, start + k, pipelines)
             for k, img in enumerate(images[start:start + batch_size])
         ]
         data = dict(inputs=[p['inputs'] for p in packed],

@@ -5,7 +5,7 @@ from .nwpu_crowd import NWPUCrowdDataset
 from .samplers import *  # noqa: F401,F403
 from .semi_crowd_dataset import SemiCrowdDataset
 from .shanghaitech import ShanghaiTechDataset
-from .synthetic_dataset import SyntheticCrowdDataset
+from .synthetic import SyntheticCrowdDataset
 from .transforms import *  # noqa: F401,F403
 from .ucf_qnrf import UCFQNRFDataset
 

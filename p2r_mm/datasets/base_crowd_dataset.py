@@ -1,44 +1,30 @@
 """What every point-annotated crowd dataset shares: labelled / unlabelled /
-held-out subsets, the out-of-image policy, validation and the errors.
+held-out subsets (chosen by :func:`~p2r_mm.datasets.splits.split_protocol`),
+the out-of-image policy, validation and the errors (collected in
+:class:`~p2r_mm.datasets.load_problems.LoadProblems`).
 
 A subclass only says how its archive pairs images with annotations
 (:meth:`BaseCrowdDataset.list_samples`) and how to read one annotation
 (:meth:`BaseCrowdDataset.parse_annotation`).
 """
-import logging
 import os
 import os.path as osp
-import re
 from numbers import Integral, Real
-from typing import List, Optional, Set, Tuple
+from typing import List, Optional, Tuple
 
 import numpy as np
 from mmengine.dataset import BaseDataset
 from mmengine.logging import print_log
 
 from .annotation_io import image_header
+from .load_problems import LoadProblems, first_few, natural_key
 from .point_checks import (OUT_OF_IMAGE_POLICIES, apply_out_of_image,
                            as_xy_array)
-from .splits import (draw_subset, image_stem, read_split_file,
-                     resolve_split_file)
+from .splits import SUBSETS, image_stem, split_protocol, subset_ids
 
-SUBSETS = ('all', 'labeled', 'unlabeled', 'holdout')
 TRY_WITHOUT_DATA = ('To try p2r_mm without downloading anything, train on '
                     'the generated synthetic crowds: python tools/train.py '
                     'configs/p2r/synthetic_5pct.py')
-_SHOW = 5  # how many offending files a message names
-
-
-def natural_key(path: str):
-    """Sort key that puts IMG_2 before IMG_10."""
-    return [int(t) if t.isdigit() else t
-            for t in re.split(r'(\d+)', osp.basename(path))]
-
-
-def first_few(items, n=_SHOW) -> str:
-    """The first ``n`` items for a message, with the total if cut."""
-    shown = ', '.join(str(i) for i in items[:n])
-    return shown + (f', ... ({len(items)} in all)' if len(items) > n else '')
 
 
 class BaseCrowdDataset(BaseDataset):
@@ -242,23 +228,18 @@ class BaseCrowdDataset(BaseDataset):
                 raise FileNotFoundError(
                     f'{self.describe()}: {len(missing)} images have no '
                     f'annotation: {first_few(missing, 3)}')
-        labeled, held_out = self._protocol(ids, annotated)
-        if self.subset == 'holdout':
-            keep = held_out
-        elif self.subset == 'labeled':
-            keep = labeled - held_out
-        elif self.subset == 'unlabeled':
-            keep = set(ids) - labeled - held_out
-        else:
-            keep = set(ids) - held_out
+        labeled, held_out = split_protocol(
+            ids, annotated, self.labeled_split, self.labeled_ratio,
+            self.holdout, self.seed, self.describe())
+        keep = subset_ids(ids, labeled, held_out, self.subset)
 
-        data_list, problems = [], _Problems()
+        data_list, problems = [], LoadProblems()
         for i, (img_path, ann_ref) in zip(ids, samples):
             if i in keep:
                 use = i in labeled or i in held_out
                 data_list.append(self._load_one(
                     img_path, i, ann_ref, annotated[i], use, problems))
-        problems.report(self)
+        problems.report(self.describe(), self.out_of_image)
         if not data_list:
             raise ValueError(
                 f'{self.describe()}: subset={self.subset!r} is empty '
@@ -309,96 +290,3 @@ class BaseCrowdDataset(BaseDataset):
         if ann.get('warning'):
             problems.notes.append(ann['warning'])
         return points, sizes
-
-    # ------------------------------------------------ protocol
-    def _protocol(self, ids, annotated) -> Tuple[Set[str], Set[str]]:
-        """(labelled ids, held-out ids) of the whole split."""
-        with_gt = [i for i in ids if annotated[i]]
-        listed = None
-        if self.labeled_split is not None:
-            listed = self._read_list(self.labeled_split, ids, annotated,
-                                     'labeled_split')
-        held_out: Set[str] = set()
-        if isinstance(self.holdout, (str, os.PathLike)):
-            held_out = self._read_list(self.holdout, ids, annotated,
-                                       'holdout')
-            both = sorted(held_out & (listed or set()), key=natural_key)
-            if both:
-                raise ValueError(f'{self.describe()}: {len(both)} images are '
-                                 f'both labelled and held out: '
-                                 f'{first_few(both)}')
-        elif self.holdout is not None:
-            count = (int(self.holdout) if isinstance(self.holdout, Integral)
-                     else int(round(self.holdout * len(with_gt))))
-            pool = [i for i in with_gt if i not in (listed or ())]
-            if count > len(pool):
-                raise ValueError(f'{self.describe()}: cannot hold out '
-                                 f'{count} of the {len(pool)} annotated '
-                                 'images that are not labelled')
-            held_out = set(draw_subset(pool, count, self.seed, stream=0))
-        if listed is not None:
-            labeled = listed
-        elif self.labeled_ratio is not None:
-            pool = [i for i in with_gt if i not in held_out]
-            count = max(1, int(round(self.labeled_ratio * len(pool))))
-            labeled = set(draw_subset(pool, min(count, len(pool)), self.seed,
-                                      stream=1))
-        else:
-            labeled = set(with_gt) - held_out
-        return labeled, held_out
-
-    def _read_list(self, name, ids, annotated, arg) -> Set[str]:
-        path = resolve_split_file(name)
-        names = read_split_file(path)
-        known = set(ids)
-        unknown = [n for n in names if image_stem(n) not in known]
-        if unknown:
-            raise ValueError(
-                f'{arg}={name!r} ({path}) names {len(unknown)} images that '
-                f'are not in {self.describe()}: {first_few(unknown)}')
-        stems = {image_stem(n) for n in names}
-        no_gt = sorted((i for i in stems if not annotated[i]), key=natural_key)
-        if no_gt:
-            raise ValueError(f'{arg}={name!r} ({path}) lists images without '
-                             f'an annotation: {first_few(no_gt)}')
-        return stems
-
-
-class _Problems:
-    """Per-file findings of one load, reported once each."""
-
-    def __init__(self):
-        self.outside: List[Tuple[str, int, float]] = []
-        self.exif: List[str] = []
-        self.notes: List[str] = []
-
-    def report(self, dataset: BaseCrowdDataset):
-        where = dataset.describe()
-        if self.outside:
-            total = sum(n for _, n, _ in self.outside)
-            worst = max(d for _, _, d in self.outside)
-            files = [f'{f} ({n}, up to {d:.1f} px)'
-                     for f, n, d in self.outside]
-            found = (f'{where}: {total} points in {len(self.outside)} '
-                     'annotation files lie outside their image (on the '
-                     'pixel grid: 0 <= x <= width-1, 0 <= y <= height-1; '
-                     f'at most {worst:.1f} px off): {first_few(files)}')
-            if dataset.out_of_image == 'error':
-                raise ValueError(f"{found}. Pass out_of_image='clip' or "
-                                 "'drop' to accept them")
-            action = ('clipped to the border' if dataset.out_of_image
-                      == 'clip' else 'dropped')
-            _warn(f'{found}; {action} (out_of_image='
-                  f'{dataset.out_of_image!r})')
-        if self.exif:
-            _warn(f'{where}: {len(self.exif)} images carry an EXIF rotation; '
-                  'points refer to the stored pixel grid, so decode them '
-                  "without applying it (mmcv color_type='color_ignore_"
-                  f"orientation'): {first_few(self.exif)}")
-        if self.notes:
-            _warn(f'{where}: {len(self.notes)} annotation files are '
-                  f'inconsistent: {first_few(self.notes)}')
-
-
-def _warn(message: str):
-    print_log(message, logger='current', level=logging.WARNING)

@@ -4,7 +4,8 @@ import os.path as osp
 
 from p2r_mm.registry import DATASETS
 from .annotation_io import load_json, read_number_rows
-from .base_crowd_dataset import BaseCrowdDataset, first_few
+from .base_crowd_dataset import BaseCrowdDataset
+from .load_problems import first_few
 
 IMG_SUFFIXES = ('.jpg', '.jpeg', '.png', '.bmp')
 

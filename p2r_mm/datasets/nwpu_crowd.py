@@ -6,7 +6,8 @@ import numpy as np
 
 from p2r_mm.registry import DATASETS
 from .annotation_io import load_json
-from .base_crowd_dataset import BaseCrowdDataset, first_few
+from .base_crowd_dataset import BaseCrowdDataset
+from .load_problems import first_few
 
 
 @DATASETS.register_module()

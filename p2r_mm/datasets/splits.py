@@ -1,16 +1,22 @@
-"""Split lists: which images of a dataset split are labelled or held out.
+"""Which images of a dataset split are labelled, unlabelled or held out.
 
 A split list is a text file with one image file name per line (e.g.
 ``IMG_119.jpg``); blank lines and lines starting with ``#`` are skipped.
 The lists of the standard semi-supervised protocols ship in
 ``p2r_mm/datasets/splits/`` (see the README there for their origin).
+:func:`split_protocol` and :func:`subset_ids` choose the images from ids
+alone, so the protocol is testable without a dataset.
 """
 import os
 import os.path as osp
-from typing import List, Sequence
+from numbers import Integral
+from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 import numpy as np
 
+from .load_problems import first_few, natural_key
+
+SUBSETS = ('all', 'labeled', 'unlabeled', 'holdout')
 SPLITS_DIR = osp.join(osp.dirname(osp.abspath(__file__)), 'splits')
 
 
@@ -78,3 +84,92 @@ def draw_subset(ids: Sequence[str], count: int, seed: int,
     rng = np.random.default_rng([seed, stream])
     picked = rng.permutation(len(pool))[:count]
     return [pool[i] for i in sorted(picked)]
+
+
+def read_listed_ids(name, ids: Sequence[str], annotated: Dict[str, bool],
+                    arg: str, where: str) -> Set[str]:
+    """The ids a split list (shipped name or path) names; every one must be
+    among ``ids`` and annotated. ``arg`` and ``where`` (the argument and the
+    dataset) name the list in messages."""
+    path = resolve_split_file(name)
+    names = read_split_file(path)
+    known = set(ids)
+    unknown = [n for n in names if image_stem(n) not in known]
+    if unknown:
+        raise ValueError(
+            f'{arg}={name!r} ({path}) names {len(unknown)} images that '
+            f'are not in {where}: {first_few(unknown)}')
+    stems = {image_stem(n) for n in names}
+    no_gt = sorted((i for i in stems if not annotated[i]), key=natural_key)
+    if no_gt:
+        raise ValueError(f'{arg}={name!r} ({path}) lists images without '
+                         f'an annotation: {first_few(no_gt)}')
+    return stems
+
+
+def split_protocol(ids: Sequence[str],
+                   annotated: Dict[str, bool],
+                   labeled_split: Optional[str] = None,
+                   labeled_ratio: Optional[float] = None,
+                   holdout=None,
+                   seed: int = 0,
+                   where: str = 'the dataset'
+                   ) -> Tuple[Set[str], Set[str]]:
+    """(labelled ids, held-out ids) of a whole dataset split.
+
+    Args:
+        ids (Sequence[str]): every image id (file stem) of the split.
+        annotated (dict): id -> whether the image has an annotation.
+        labeled_split, labeled_ratio, holdout, seed: as the arguments of
+            :class:`~p2r_mm.datasets.BaseCrowdDataset` (a split list, a
+            fraction of the annotated images, a list / count / fraction of
+            held-out images, the seed of the draws).
+        where (str): how messages name the dataset.
+    """
+    with_gt = [i for i in ids if annotated[i]]
+    listed = None
+    if labeled_split is not None:
+        listed = read_listed_ids(labeled_split, ids, annotated,
+                                 'labeled_split', where)
+    held_out: Set[str] = set()
+    if isinstance(holdout, (str, os.PathLike)):
+        held_out = read_listed_ids(holdout, ids, annotated, 'holdout', where)
+        both = sorted(held_out & (listed or set()), key=natural_key)
+        if both:
+            raise ValueError(f'{where}: {len(both)} images are both '
+                             f'labelled and held out: {first_few(both)}')
+    elif holdout is not None:
+        count = (int(holdout) if isinstance(holdout, Integral) else int(
+            round(holdout * len(with_gt))))
+        pool = [i for i in with_gt if i not in (listed or ())]
+        if count > len(pool):
+            raise ValueError(f'{where}: cannot hold out {count} of the '
+                             f'{len(pool)} annotated images that are not '
+                             'labelled')
+        held_out = set(draw_subset(pool, count, seed, stream=0))
+    if listed is not None:
+        labeled = listed
+    elif labeled_ratio is not None:
+        pool = [i for i in with_gt if i not in held_out]
+        count = max(1, int(round(labeled_ratio * len(pool))))
+        labeled = set(draw_subset(pool, min(count, len(pool)), seed,
+                                  stream=1))
+    else:
+        labeled = set(with_gt) - held_out
+    return labeled, held_out
+
+
+def subset_ids(ids: Sequence[str], labeled: Set[str], held_out: Set[str],
+               subset: str) -> Set[str]:
+    """The ids a dataset with ``subset`` (one of :data:`SUBSETS`) holds:
+    'labeled' and 'unlabeled' split the images that are not held out,
+    'all' is both, 'holdout' the held-out ones."""
+    if subset == 'holdout':
+        return set(held_out)
+    if subset == 'labeled':
+        return labeled - held_out
+    if subset == 'unlabeled':
+        return set(ids) - labeled - held_out
+    if subset == 'all':
+        return set(ids) - held_out
+    raise ValueError(f'subset must be one of {SUBSETS}, got {subset!r}')

@@ -1,8 +1,9 @@
-"""Draws true and predicted heads and counts on an image."""
-from typing import Optional
+"""Draws true and predicted heads and counts on an image, and PSAMs."""
+from typing import Optional, Sequence
 
 import cv2
 import numpy as np
+import torch
 from mmengine.visualization import Visualizer
 
 from p2r_mm.registry import VISUALIZERS
@@ -20,6 +21,8 @@ class CrowdVisualizer(Visualizer):
     visualiser's backends. With ``in_input_space=True`` it draws a
     pipeline's output instead (the network input and its ``gt_points`` as
     they are, plus the cutout box of a strong view), for checking data.
+    :meth:`psam_overlay` draws a PSAM (see :mod:`p2r_mm.visualization.psam`)
+    over the network input.
 
     Args:
         point_radius (float, optional): marker radius in pixels; by default
@@ -61,9 +64,37 @@ class CrowdVisualizer(Visualizer):
             logits.shape[-2:])
         prob = cv2.resize(prob, image.shape[1::-1],
                           interpolation=cv2.INTER_LINEAR)
-        heat = cv2.applyColorMap(np.uint8(255 * prob), cv2.COLORMAP_JET)
-        heat = cv2.cvtColor(heat, cv2.COLOR_BGR2RGB)
-        return cv2.addWeighted(image, 1 - alpha, heat, alpha, 0)
+        return _blend_jet(image, prob, alpha)
+
+    @staticmethod
+    def psam_overlay(image: np.ndarray,
+                     psam: torch.Tensor,
+                     point: Sequence[float],
+                     radius: Optional[float] = None,
+                     alpha: float = 0.5) -> np.ndarray:
+        """Blend a PSAM, as a JET heat map scaled to its maximum, over an
+        image and mark the query point (and the ``radius`` circle).
+
+        Args:
+            image (np.ndarray): (H, W, 3) uint8 RGB.
+            psam (Tensor): (H, W) map in the image's pixels.
+            point (Sequence[float]): (x, y) pixels.
+            radius (float, optional): circle radius, pixels.
+
+        Returns:
+            np.ndarray: (H, W, 3) uint8 RGB.
+        """
+        m = torch.as_tensor(psam).detach().float().cpu().numpy()
+        m = m / m.max() if m.max() > 0 else m
+        out = _blend_jet(image, m, alpha)
+        x, y = (int(round(float(v))) for v in point)
+        size = max(6, int(0.03 * max(out.shape[:2])))
+        cv2.drawMarker(out, (x, y), (255, 255, 255), cv2.MARKER_CROSS, size,
+                       2)
+        if radius is not None:
+            cv2.circle(out, (x, y), int(round(float(radius))),
+                       (255, 255, 255), 1)
+        return out
 
     def add_datasample(self,
                        name: str,
@@ -144,3 +175,14 @@ class CrowdVisualizer(Visualizer):
         else:
             self.add_image(name, drawn, step)
         return drawn
+
+
+def _blend_jet(image: np.ndarray, values: np.ndarray,
+               alpha: float) -> np.ndarray:
+    """``values`` (H, W) in [0, 1] as a JET heat map blended over ``image``
+    (H, W, 3) uint8 RGB with opacity ``alpha``."""
+    heat = cv2.applyColorMap(np.uint8(np.clip(values, 0, 1) * 255),
+                             cv2.COLORMAP_JET)
+    heat = cv2.cvtColor(heat, cv2.COLOR_BGR2RGB)
+    return cv2.addWeighted(np.ascontiguousarray(image), 1 - alpha, heat,
+                           alpha, 0)

@@ -12,22 +12,18 @@ pseudo-labels) gives diffuse maps; see :mod:`.psam_spread` for the numbers.
 All the queries of one image share one forward pass; their gradients come
 from one batched backward pass per chunk (``is_grads_batched``), so K points
 cost far less than K backward passes. Coordinates are network-input pixels,
-pixel (row i, column j) centred at (x, y) = (j, i); a cell (i, j) is centred
-at ``(j*s + (s-1)/2, i*s + (s-1)/2)``.
+pixel (row i, column j) centred at (x, y) = (j, i); cells follow
+:mod:`p2r_mm.models.utils.cell_geometry`.
 """
 from contextlib import contextmanager
 from typing import NamedTuple, Optional, Sequence, Tuple
 
-import cv2
-import numpy as np
 import torch
 import torch.nn.functional as F
-from mmcv.transforms import Compose
 from mmengine.model import is_model_wrapper
 from torch import Tensor, nn
 
-from p2r_mm.models.utils import image_cells
-from p2r_mm.registry import TRANSFORMS
+from p2r_mm.models.utils import cells_to_points, image_cells, points_to_cells
 
 
 class PSAMResult(NamedTuple):
@@ -54,53 +50,18 @@ class PSAMResult(NamedTuple):
     img_shape: Tuple[int, int]
 
 
-def resolve_counter(model: nn.Module) -> nn.Module:
-    """The module that predicts: unwraps DDP-style wrappers and picks a
-    ``SemiPointCounter``'s ``semi_test_cfg['predict_on']`` model (student
-    by default). Anything with ``_forward(inputs) -> (B, 1, h, w)`` logits
-    and a ``stride`` attribute is accepted as it is."""
+def predicting_counter(model: nn.Module) -> nn.Module:
+    """The module that predicts: unwraps DDP-style wrappers and takes a
+    ``SemiPointCounter``'s ``predictor`` (the model its ``forward``
+    predicts with). Anything with ``_forward(inputs) -> (B, 1, h, w)``
+    logits and a ``stride`` attribute is accepted as it is."""
     if is_model_wrapper(model):
         model = model.module
-    test_cfg = getattr(model, 'semi_test_cfg', None)
-    if test_cfg is not None and hasattr(model, 'student'):
-        model = getattr(model, test_cfg.get('predict_on', 'student'))
+    model = getattr(model, 'predictor', model)
     if not hasattr(model, '_forward'):
         raise TypeError(f'{type(model).__name__} has no _forward(inputs) '
                         '-> logits: not a p2r_mm counter')
     return model
-
-
-def points_to_cells(points: Tensor, stride: int,
-                    map_size: Optional[Sequence[int]] = None) -> Tensor:
-    """The cell holding each point.
-
-    Cell (i, j) covers the pixels of rows i*s .. i*s+s-1 and columns
-    j*s .. j*s+s-1, i.e. x in [j*s - 0.5, j*s + s - 0.5).
-
-    Args:
-        points (Tensor): (K, 2) (x, y) in input pixels.
-        stride (int): s.
-        map_size (tuple, optional): (h, w); points outside it raise.
-
-    Returns:
-        Tensor: (K, 2) long (i, j).
-    """
-    # Queries are few: work on the host, whatever device they come from.
-    points = torch.as_tensor(points).detach().cpu().double().reshape(-1, 2)
-    cells = torch.floor((points.flip(1) + 0.5) / stride).long()
-    if map_size is not None:
-        bad = ((cells < 0) | (cells >= torch.tensor(tuple(map_size)))).any(1)
-        if bad.any():
-            raise ValueError(
-                f'points {points[bad].tolist()} lie outside the '
-                f'{map_size[1] * stride}x{map_size[0] * stride} input')
-    return cells
-
-
-def cells_to_points(cells: Tensor, stride: int,
-                    dtype: torch.dtype = torch.float32) -> Tensor:
-    """(K, 2) (i, j) cells -> (K, 2) (x, y) cell centres, input pixels."""
-    return cells.flip(1).to(dtype) * stride + (stride - 1) / 2
 
 
 def top_k_cells(logit_map: Tensor, k: int,
@@ -130,7 +91,7 @@ def compute_psam(model: nn.Module,
     ``requires_grad`` flags are restored afterwards.
 
     Args:
-        model (nn.Module): a counter (see :func:`resolve_counter`).
+        model (nn.Module): a counter (see :func:`predicting_counter`).
         inputs (Tensor): (1, 3, H, W) or (3, H, W), preprocessed
             (normalised, padded) as the model expects.
         points (Tensor, optional): (K, 2) (x, y) input pixels; each
@@ -146,7 +107,7 @@ def compute_psam(model: nn.Module,
     """
     if sum(x is not None for x in (points, cells, top_k)) != 1:
         raise ValueError('give exactly one of points, cells or top_k')
-    counter = resolve_counter(model)
+    counter = predicting_counter(model)
     stride = int(counter.stride)
     inputs = inputs.detach()
     if inputs.dim() == 3:
@@ -246,63 +207,3 @@ def _gradient_only_at(counter: nn.Module, layer: str):
             p.requires_grad_(flag)
         for m, mode in modes:
             m.training = mode
-
-
-def image_only_pipeline(pipeline: Sequence[dict]) -> Compose:
-    """A test pipeline without ``LoadCrowdAnnotations``: for images that
-    have no annotation."""
-    kept = [t for t in pipeline
-            if str(t['type']).split('.')[-1] != 'LoadCrowdAnnotations']
-    return Compose([TRANSFORMS.build(dict(t)) for t in kept])
-
-
-def prepare_image(model: nn.Module, pipeline: Compose,
-                  img_path: str) -> Tuple[Tensor, object, np.ndarray]:
-    """Load one image through ``pipeline`` and the model's data
-    preprocessor.
-
-    Returns:
-        tuple: ``inputs`` (1, 3, H_pad, W_pad) preprocessed; the
-        ``CrowdDataSample`` (``img_shape``, ``scale_factor``, ...); the
-        unpadded network-input image (H, W, 3) uint8 RGB.
-    """
-    if is_model_wrapper(model):
-        model = model.module
-    packed = pipeline(dict(img_path=img_path, has_gt=False))
-    image = packed['inputs'].permute(1, 2, 0).numpy()
-    image = np.ascontiguousarray(image[..., ::-1])  # loaded as BGR
-    data = model.data_preprocessor(
-        dict(inputs=[packed['inputs']],
-             data_samples=[packed['data_samples']]), False)
-    return data['inputs'], data['data_samples'][0], image
-
-
-def psam_overlay(image: np.ndarray,
-                 psam: Tensor,
-                 point: Sequence[float],
-                 radius: Optional[float] = None,
-                 alpha: float = 0.5) -> np.ndarray:
-    """Blend a PSAM, as a JET heat map scaled to its maximum, over an
-    image and mark the query point (and the ``radius`` circle).
-
-    Args:
-        image (np.ndarray): (H, W, 3) uint8 RGB.
-        psam (Tensor): (H, W) map in the image's pixels.
-        point (Sequence[float]): (x, y) pixels.
-
-    Returns:
-        np.ndarray: (H, W, 3) uint8 RGB.
-    """
-    m = torch.as_tensor(psam).detach().float().cpu().numpy()
-    m = m / m.max() if m.max() > 0 else m
-    heat = cv2.applyColorMap(np.uint8(np.clip(m, 0, 1) * 255),
-                             cv2.COLORMAP_JET)[..., ::-1]
-    out = cv2.addWeighted(np.ascontiguousarray(image), 1 - alpha,
-                          np.ascontiguousarray(heat), alpha, 0)
-    x, y = (int(round(float(v))) for v in point)
-    size = max(6, int(0.03 * max(out.shape[:2])))
-    cv2.drawMarker(out, (x, y), (255, 255, 255), cv2.MARKER_CROSS, size, 2)
-    if radius is not None:
-        cv2.circle(out, (x, y), int(round(float(radius))), (255, 255, 255),
-                   1)
-    return out

@@ -22,9 +22,9 @@ from typing import Dict, Optional, Sequence, Union
 import torch
 from torch import Tensor
 
-from p2r_mm.models.losses import nearest_point_within
-from p2r_mm.models.utils import cell_points, image_cells
-from .psam import PSAMResult
+from p2r_mm.models.utils import (cell_points, image_cells,
+                                 nearest_point_within, region_radii)
+from .psam import PSAMResult, predicting_counter
 
 
 def mass_within(maps: Tensor, points: Tensor,
@@ -98,9 +98,9 @@ def p2r_radii(queries: Tensor,
         points, torch.zeros(len(points), dtype=torch.long), 1,
         int(map_size[0]), int(map_size[1]), stride, max_radius)
     has = owner >= 0
-    radius = points.new_zeros(len(points)).scatter_reduce(
-        0, owner[has], dist[has], reduce='amax')
-    return radius.clamp(min_radius, max_radius)[index].float()
+    radius = region_radii(owner[has], dist[has], len(points), min_radius,
+                          max_radius)
+    return radius[index].float()
 
 
 def predicted_points(result: PSAMResult, logit_thr: float = 0.0) -> Tensor:
@@ -143,8 +143,7 @@ def psam_spread(result: PSAMResult,
 def model_radius_range(model) -> Dict[str, float]:
     """``min_radius``/``max_radius`` of the model's P2R loss (the regions it
     was trained with), or P2R's defaults for models trained otherwise."""
-    from .psam import resolve_counter
-    loss = getattr(getattr(resolve_counter(model), 'head', None), 'loss_fn',
-                   None)
+    loss = getattr(getattr(predicting_counter(model), 'head', None),
+                   'loss_fn', None)
     return dict(min_radius=float(getattr(loss, 'min_radius', 8.0)),
                 max_radius=float(getattr(loss, 'max_radius', 96.0)))

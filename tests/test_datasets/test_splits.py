@@ -4,7 +4,8 @@ import pytest
 
 from p2r_mm.datasets.splits import (SPLITS_DIR, draw_subset, image_stem,
                                     read_split_file, resolve_split_file,
-                                    shipped_split_files)
+                                    shipped_split_files, split_protocol,
+                                    subset_ids)
 
 # Published list sizes (see p2r_mm/datasets/splits/README.md).
 SHIPPED_SIZES = {
@@ -69,3 +70,54 @@ def test_draw_subset_is_deterministic_and_order_free():
     assert first != draw_subset(ids, 10, seed=0, stream=0)
     with pytest.raises(ValueError, match='cannot draw 101 of 100'):
         draw_subset(ids, 101, seed=0, stream=0)
+
+
+IDS = [f'IMG_{k}' for k in range(1, 21)]
+ANNOTATED = {i: i != 'IMG_20' for i in IDS}  # IMG_20 has no annotation
+
+
+def test_protocol_without_a_dataset():
+    # No protocol: every annotated image is labelled.
+    labeled, held_out = split_protocol(IDS, ANNOTATED)
+    assert labeled == set(IDS[:19]) and held_out == set()
+    # A ratio of the annotated, not held-out images; a disjoint holdout.
+    labeled, held_out = split_protocol(IDS, ANNOTATED, labeled_ratio=0.25,
+                                       holdout=3, seed=1)
+    assert len(held_out) == 3 and len(labeled) == 4  # round(0.25 * 16)
+    assert not labeled & held_out and 'IMG_20' not in labeled | held_out
+    assert split_protocol(IDS, ANNOTATED, labeled_ratio=0.25, holdout=3,
+                          seed=1) == (labeled, held_out)
+    assert subset_ids(IDS, labeled, held_out, 'labeled') == labeled
+    assert subset_ids(IDS, labeled, held_out, 'holdout') == held_out
+    assert subset_ids(IDS, labeled, held_out, 'all') == set(IDS) - held_out
+    assert subset_ids(IDS, labeled, held_out,
+                      'unlabeled') == set(IDS) - labeled - held_out
+    with pytest.raises(ValueError, match='subset must be one of'):
+        subset_ids(IDS, labeled, held_out, 'train')
+
+
+def test_protocol_lists_are_checked(tmp_path):
+    lab = tmp_path / 'lab.txt'
+    lab.write_text('IMG_1.jpg\nIMG_2.jpg\n')
+    labeled, held_out = split_protocol(IDS, ANNOTATED, labeled_split=str(lab),
+                                       holdout=0.5, where='DS')
+    assert labeled == {'IMG_1', 'IMG_2'}
+    assert len(held_out) == 10 and not held_out & labeled  # round(.5 * 19)
+    hold = tmp_path / 'hold.txt'
+    hold.write_text('IMG_2.jpg\n')
+    with pytest.raises(ValueError, match='DS: 1 images are both labelled '
+                       'and held out: IMG_2'):
+        split_protocol(IDS, ANNOTATED, labeled_split=str(lab),
+                       holdout=str(hold), where='DS')
+    with pytest.raises(ValueError, match='cannot hold out 18 of the 17'):
+        split_protocol(IDS, ANNOTATED, labeled_split=str(lab), holdout=18)
+    (tmp_path / 'bad.txt').write_text('IMG_20.jpg\nIMG_99.jpg\n')
+    with pytest.raises(ValueError, match=r"names 1 images that are not in "
+                       r"DS: IMG_99\.jpg"):
+        split_protocol(IDS, ANNOTATED, labeled_split=str(tmp_path /
+                                                         'bad.txt'),
+                       where='DS')
+    (tmp_path / 'bad.txt').write_text('IMG_20.jpg\n')
+    with pytest.raises(ValueError, match='without an annotation: IMG_20'):
+        split_protocol(IDS, ANNOTATED, labeled_split=str(tmp_path /
+                                                         'bad.txt'))

@@ -65,3 +65,21 @@ def test_writes_the_file(tmp_path):
     vis.add_datasample('s', np.zeros((32, 32, 3), np.uint8), sample,
                        out_file=str(out_file))
     assert out_file.is_file()
+
+
+def test_psam_overlay_marks_the_point_over_a_jet_map():
+    from p2r_mm.visualization import CrowdVisualizer
+    image = np.full((40, 60, 3), 128, np.uint8)
+    psam = torch.zeros(40, 60)
+    psam[5:15, 40:50] = 2.0  # the map's maximum: red in JET
+    out = CrowdVisualizer.psam_overlay(image, psam, (20.2, 30.0), radius=8,
+                                       alpha=0.5)
+    assert out.shape == image.shape and out.dtype == np.uint8
+    hot, cold = out[10, 45].astype(int), out[35, 5].astype(int)
+    assert hot[0] > hot[2] + 50  # red over the grey
+    assert cold[2] > cold[0] + 50  # blue (the zero end of JET)
+    assert (out[30, 20] == 255).all()  # the white cross at (20, 30)
+    assert (out[30, 28] == 255).all()  # the circle, 8 px to its right
+    # An all-zero map (no support) still blends, without dividing by 0.
+    flat = CrowdVisualizer.psam_overlay(image, torch.zeros(40, 60), (1, 1))
+    assert flat.shape == image.shape

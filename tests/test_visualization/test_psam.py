@@ -8,11 +8,10 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from p2r_mm.models.losses import cell_centers
+from p2r_mm.models.utils import cell_centers
 from p2r_mm.registry import MODELS
-from p2r_mm.visualization import (cells_to_points, compute_psam,
-                                  effective_area, mass_within, p2r_radii,
-                                  points_to_cells, psam_spread, top_k_cells)
+from p2r_mm.visualization import (compute_psam, effective_area, mass_within,
+                                  p2r_radii, psam_spread, top_k_cells)
 from ..test_datasets.fake_crowd_data import write_image
 from ..test_models.test_counters.test_point_counter import narrow_counter
 from ..test_tools.test_train_test_tools import REPO
@@ -197,19 +196,8 @@ def test_psam_spread_on_a_result(tiny):
     assert fixed['mass_within'].tolist() == pytest.approx([1.0] * 3)
 
 
-def test_points_to_cells_and_back():
-    s = 4
-    cells = torch.tensor([[0, 0], [2, 3], [5, 1]])
-    centres = cells_to_points(cells, s)
-    assert centres.tolist() == [[1.5, 1.5], [13.5, 9.5], [5.5, 21.5]]
-    assert torch.equal(points_to_cells(centres, s), cells)
-    # Cell j covers the pixels x = 4j .. 4j+3, i.e. x in [4j-.5, 4j+3.5).
-    xs = torch.tensor([[-0.5, 0.0], [3.0, 0.0], [3.49, 3.49], [3.5, 3.5],
-                       [4.0, 7.9]])
-    assert points_to_cells(xs, s).tolist() == [[0, 0], [0, 0], [0, 0],
-                                               [1, 1], [2, 1]]
-    with pytest.raises(ValueError, match='outside'):
-        points_to_cells(torch.tensor([[-0.6, 0.0]]), s, (4, 4))
+def test_top_k_cells():
+    # (points_to_cells / cells_to_points: tests/test_models/test_utils)
     logits = torch.zeros(4, 5)
     logits[3, 4], logits[1, 2], logits[0, 1] = 9.0, 5.0, 4.0
     assert top_k_cells(logits, 2).tolist() == [[3, 4], [1, 2]]

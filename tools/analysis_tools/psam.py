@@ -26,12 +26,12 @@ from mmengine.config import Config, DictAction
 from mmengine.registry import init_default_scope
 from mmengine.runner import load_checkpoint
 
-from p2r_mm.engine import TRUST_ENV
+from p2r_mm.apis import build_test_pipelines, prepare_image
 from p2r_mm.registry import MODELS
 from p2r_mm.structures import input_to_original
-from p2r_mm.visualization import (compute_psam, image_only_pipeline,
-                                  model_radius_range, prepare_image,
-                                  psam_overlay, psam_spread)
+from p2r_mm.utils import TRUST_ENV
+from p2r_mm.visualization import (CrowdVisualizer, compute_psam,
+                                  model_radius_range, psam_spread)
 
 
 def parse_args(argv=None):
@@ -80,8 +80,8 @@ def main(argv=None):
     load_checkpoint(model, args.checkpoint, map_location='cpu')
     model.to(args.device).eval()
 
-    pipeline = image_only_pipeline(cfg.test_dataloader.dataset.pipeline)
-    inputs, sample, image = prepare_image(model, pipeline, args.image)
+    inputs, sample, image = prepare_image(model, args.image,
+                                          build_test_pipelines(cfg))
     img_shape = sample.metainfo['img_shape'][:2]
     scale = sample.metainfo.get('scale_factor', (1.0, 1.0))
     query = dict(top_k=args.top_k)
@@ -107,7 +107,8 @@ def main(argv=None):
         x, y = result.points[k].tolist()
         r = float(spread['radius'][k])
         name = osp.join(args.out_dir, f'{stem}_psam_{k:02d}.png')
-        drawn = psam_overlay(image, result.maps[k], (x, y), r, args.alpha)
+        drawn = CrowdVisualizer.psam_overlay(image, result.maps[k], (x, y),
+                                             r, args.alpha)
         mmcv.imwrite(drawn[..., ::-1], name)
         sx, sy = shown[k].tolist()
         print(f'{k:>3} {sx:>8.1f} {sy:>8.1f} '

@@ -7,7 +7,7 @@ Usage:
         [--force] [--preview 8]
 
 Writes ``OUT/{train,test}/images/*.jpg``, ``annotations.json`` and
-``meta.json`` (see :mod:`p2r_mm.datasets.synthetic_io`); a split already
+``meta.json`` (see :mod:`p2r_mm.datasets.synthetic.writing`); a split already
 there with the same parameters is kept (``--force`` regenerates it).
 ``--preview N`` also writes the first N images of each split to
 ``OUT/preview/`` with heads circled in green and distractors boxed in red.
@@ -21,8 +21,8 @@ import time
 import cv2
 import numpy as np
 
-from p2r_mm.datasets.synthetic import SceneParams, generate_scene
-from p2r_mm.datasets.synthetic_io import ensure_split, read_meta
+from p2r_mm.datasets.synthetic import (SceneParams, ensure_split,
+                                      generate_scene, read_meta)
 
 
 def parse_args():

@@ -89,7 +89,7 @@ def main():
     from mmengine.utils import ProgressBar
 
     from p2r_mm.apis import inference_counter, init_counter
-    from p2r_mm.engine import TRUST_ENV
+    from p2r_mm.utils import TRUST_ENV
     if args.trust_checkpoint:
         os.environ[TRUST_ENV] = '1'
 

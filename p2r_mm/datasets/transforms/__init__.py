@@ -2,11 +2,13 @@ from .cutout import RandomCutout
 from .formatting import PackCrowdInputs
 from .geometric import (PadToMultiple, PointRandomFlip, RandomScaleCrop,
                         ResizeLongSide)
-from .loading import LoadCrowdAnnotations, LoadCrowdImage
+from .loading import (LoadCrowdAnnotations, LoadCrowdImage,
+                      LoadImageFromArray)
 from .photometric import ColorJitter, RandomGaussianBlur
 
 __all__ = [
-    'LoadCrowdAnnotations', 'LoadCrowdImage', 'PackCrowdInputs',
+    'LoadCrowdAnnotations', 'LoadCrowdImage', 'LoadImageFromArray',
+    'PackCrowdInputs',
     'PadToMultiple', 'PointRandomFlip', 'RandomScaleCrop', 'ResizeLongSide',
     'ColorJitter', 'RandomGaussianBlur', 'RandomCutout'
 ]

@@ -12,7 +12,7 @@ from mmcv.transforms import BaseTransform
 from mmcv.transforms.utils import cache_randomness
 
 from p2r_mm.registry import TRANSFORMS
-from .photometric import content_hw
+from .point_geometry import content_hw
 
 
 @TRANSFORMS.register_module()

@@ -1,17 +1,18 @@
-"""Load a crowd image and check its point annotations.
+"""Load a crowd image (from a file or an array) and check its point
+annotations.
 
-Both transforms turn bad input into an error that names the image file, so
-that one broken sample stops the run instead of silently training on
-garbage (see DESIGN.md, "Bad input").
+The file loader and the annotation check turn bad input into an error that
+names the image file, so that one broken sample stops the run instead of
+silently training on garbage (see DESIGN.md, "Bad input").
 """
 import errno
 from typing import Optional
 
-import numpy as np
 from mmcv.transforms import BaseTransform, LoadImageFromFile
 
 from p2r_mm.registry import TRANSFORMS
-from .point_geometry import has_points, inside_image
+from ..point_checks import as_xy_array, inside_image
+from .point_geometry import has_points
 
 
 @TRANSFORMS.register_module()
@@ -76,14 +77,37 @@ class LoadCrowdImage(LoadImageFromFile):
                 raise ValueError(
                     f'Image file {path!r} is {w}x{h} (w x h) but its '
                     f'annotation says {loaded["width"]}x{loaded["height"]}')
-        loaded['scale_factor'] = (1.0, 1.0)
-        loaded['flip'] = False
-        loaded['flip_direction'] = None
-        return loaded
+        return _as_decoded(loaded)
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(check_size={self.check_size}, '
                 f'{super().__repr__().split("(", 1)[1]}')
+
+
+@TRANSFORMS.register_module()
+class LoadImageFromArray(BaseTransform):
+    """Start a pipeline from an in-memory image (mmdet's
+    ``LoadImageFromNDArray``, with the keys p2r_mm's transforms expect).
+
+    Required keys: ``img`` (H, W, 3) uint8 BGR. Added: ``img_path`` None,
+    ``img_shape`` and ``ori_shape`` (H, W), ``scale_factor`` (1.0, 1.0)
+    (w, h), ``flip`` False, ``flip_direction`` None.
+    """
+
+    def transform(self, results: dict) -> dict:
+        img = results['img']
+        results.setdefault('img_path', None)
+        results['img_shape'] = img.shape[:2]
+        results['ori_shape'] = img.shape[:2]
+        return _as_decoded(results)
+
+
+def _as_decoded(results: dict) -> dict:
+    """The geometry keys the transforms update, for an image as decoded."""
+    results['scale_factor'] = (1.0, 1.0)
+    results['flip'] = False
+    results['flip_direction'] = None
+    return results
 
 
 @TRANSFORMS.register_module()
@@ -123,7 +147,8 @@ class LoadCrowdAnnotations(BaseTransform):
             raise KeyError(
                 f'{path!r}: no gt_points in the results; an image without '
                 'annotation must be marked has_gt=False')
-        points = _as_pairs(results['gt_points'], 'gt_points', path)
+        points = as_xy_array(results['gt_points'], repr(path), 'gt_points',
+                             exact=True)
         if 'img_shape' in results:
             height, width = results['img_shape'][:2]
         else:
@@ -140,35 +165,16 @@ class LoadCrowdAnnotations(BaseTransform):
             if not self.with_head_sizes:
                 del results['gt_head_sizes']
             else:
-                sizes = _as_pairs(results['gt_head_sizes'], 'gt_head_sizes',
-                                  path)
+                sizes = as_xy_array(results['gt_head_sizes'], repr(path),
+                                    'gt_head_sizes', nonnegative=True,
+                                    exact=True)
                 if len(sizes) != len(points):
                     raise ValueError(
                         f'{path!r}: {len(sizes)} gt_head_sizes for '
                         f'{len(points)} gt_points')
-                if (sizes < 0).any():
-                    raise ValueError(f'{path!r}: negative gt_head_sizes')
                 results['gt_head_sizes'] = sizes
         return results
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}('
                 f'with_head_sizes={self.with_head_sizes})')
-
-
-def _as_pairs(value, name: str, path) -> np.ndarray:
-    """``value`` as a C-contiguous float32 (N, 2) array of finite numbers;
-    a ValueError naming ``path`` otherwise."""
-    try:
-        array = np.asarray(value)
-        ok_type = array.dtype.kind in 'iuf'
-    except (TypeError, ValueError):
-        ok_type = False
-    if not ok_type or array.ndim != 2 or array.shape[1] != 2:
-        shape = getattr(value, 'shape', type(value).__name__)
-        raise ValueError(
-            f'{path!r}: {name} must be a numeric (N, 2) array, got {shape}')
-    array = np.ascontiguousarray(array, dtype=np.float32)
-    if not np.isfinite(array).all():
-        raise ValueError(f'{path!r}: {name} contains NaN or inf')
-    return array

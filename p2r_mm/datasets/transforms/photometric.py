@@ -21,19 +21,12 @@ from mmcv.transforms import BaseTransform
 from mmcv.transforms.utils import cache_randomness
 
 from p2r_mm.registry import TRANSFORMS
+from .point_geometry import content_hw
 
 Range = Union[float, Sequence[float]]
 
 # ITU-R 601 luma weights in BGR order, as torchvision's rgb_to_grayscale
 _GRAY_BGR = np.array([0.114, 0.587, 0.299], np.float32)
-
-
-def content_hw(results: dict) -> Tuple[int, int]:
-    """(h, w) of the real image inside ``results['img']`` (``img_shape``,
-    bounded by the array; the rest is right/bottom padding)."""
-    img = results['img']
-    h, w = results.get('img_shape', img.shape[:2])[:2]
-    return min(int(h), img.shape[0]), min(int(w), img.shape[1])
 
 
 def gray(img: np.ndarray) -> np.ndarray:

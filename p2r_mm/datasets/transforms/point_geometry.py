@@ -2,7 +2,9 @@
 
 Convention: points are (x, y) float32 (N, 2) in *pixel-index* coordinates,
 pixel (row i, col j) centred at (j, i), so a point belongs to the pixel it
-rounds to and the image spans ``[-0.5, W - 0.5) x [-0.5, H - 0.5)``. This
+rounds to and the image spans ``[-0.5, W - 0.5) x [-0.5, H - 0.5)``
+(:func:`~p2r_mm.datasets.point_checks.inside_image`, beside the annotation
+rule it differs from). This
 is the cell-centre convention of the losses (cell (i, j) of a stride-s map
 centred at ``(j*s + (s-1)/2, i*s + (s-1)/2)``).
 
@@ -17,6 +19,8 @@ from typing import Sequence, Tuple
 import mmcv
 import numpy as np
 
+from ..point_checks import inside_image
+
 
 def has_points(results: dict) -> bool:
     """Whether ``results`` carries points that the geometry must move.
@@ -27,12 +31,12 @@ def has_points(results: dict) -> bool:
     return 'gt_points' in results and results.get('has_gt', True) is not False
 
 
-def inside_image(points: np.ndarray, width: int, height: int) -> np.ndarray:
-    """(N,) bool: which of the (N, 2) ``points`` round to a pixel of a
-    ``width`` x ``height`` image (half-open, so each position has exactly
-    one pixel)."""
-    x, y = points[:, 0], points[:, 1]
-    return (x >= -0.5) & (x < width - 0.5) & (y >= -0.5) & (y < height - 0.5)
+def content_hw(results: dict) -> Tuple[int, int]:
+    """(h, w) of the real image inside ``results['img']`` (``img_shape``,
+    bounded by the array; the rest is right/bottom padding)."""
+    img = results['img']
+    h, w = results.get('img_shape', img.shape[:2])[:2]
+    return min(int(h), img.shape[0]), min(int(w), img.shape[1])
 
 
 def rescale(results: dict, size: Tuple[int, int],

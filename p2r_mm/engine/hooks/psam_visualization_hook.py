@@ -8,9 +8,10 @@ from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
+from p2r_mm.apis.inference import build_image_pipelines, prepare_image
 from p2r_mm.registry import HOOKS
-from p2r_mm.visualization.psam import (compute_psam, image_only_pipeline,
-                                       prepare_image, psam_overlay)
+from p2r_mm.visualization.crowd_visualizer import CrowdVisualizer
+from p2r_mm.visualization.psam import compute_psam
 from p2r_mm.visualization.psam_spread import model_radius_range, psam_spread
 
 DEFAULT_PIPELINE = [dict(type='LoadCrowdImage'),
@@ -95,17 +96,18 @@ class PSAMVisualizationHook(Hook):
     def _run(self, runner, step: int) -> None:
         model = runner.model.module if is_model_wrapper(
             runner.model) else runner.model
-        pipeline = image_only_pipeline(self._pipeline_cfg(runner))
+        pipelines = build_image_pipelines(self._pipeline_cfg(runner))
         for tag, path in self._find_targets(runner):
-            inputs, sample, image = prepare_image(model, pipeline, path)
+            inputs, sample, image = prepare_image(model, path, pipelines)
             img_shape = sample.metainfo['img_shape'][:2]
             result = compute_psam(model, inputs, top_k=self.top_k,
                                   layer=self.layer, img_shape=img_shape)
             spread = psam_spread(result, radius=self.radius,
                                  **model_radius_range(model))
             panels = [
-                psam_overlay(image, result.maps[k], result.points[k].tolist(),
-                             float(spread['radius'][k]), self.alpha)
+                CrowdVisualizer.psam_overlay(
+                    image, result.maps[k], result.points[k].tolist(),
+                    float(spread['radius'][k]), self.alpha)
                 for k in range(len(result.points))
             ]
             runner.visualizer.add_image(f'psam_{tag}',

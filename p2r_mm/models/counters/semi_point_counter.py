@@ -107,16 +107,19 @@ class SemiPointCounter(BaseModel):
         return self
 
     @property
-    def _predictor(self):
+    def predictor(self) -> BaseModel:
+        """The model that predicts (``semi_test_cfg.predict_on``): what
+        ``forward`` uses in 'predict' and 'tensor' modes, and what PSAM
+        probes."""
         return getattr(self, self.semi_test_cfg.get('predict_on', 'student'))
 
     def forward(self, inputs, data_samples=None, mode: str = 'tensor'):
         if mode == 'loss':
             return self.loss(inputs, data_samples)
         if mode == 'predict':
-            return self._predictor.predict(inputs, data_samples)
+            return self.predictor.predict(inputs, data_samples)
         if mode == 'tensor':
-            return self._predictor._forward(inputs)
+            return self.predictor._forward(inputs)
         raise RuntimeError(f'Invalid mode "{mode}": use loss, predict or '
                            'tensor')
 

@@ -1,5 +1,5 @@
 """Per-cell "a head is centred here" classifier at stride 4."""
-from typing import List, Optional, Sequence
+from typing import List, Sequence
 
 import torch
 import torch.nn as nn
@@ -68,9 +68,9 @@ class PointClassificationHead(BaseModule):
         return self.loss_by_logits(self(x), data_samples)
 
     def loss_by_logits(self, logits: Tensor,
-                       data_samples: Sequence[CrowdDataSample],
-                       point_weights: Optional[List[Tensor]] = None,
-                       pixel_weights: Optional[Tensor] = None) -> dict:
+                       data_samples: Sequence[CrowdDataSample]) -> dict:
+        """The point loss of (B, 1, h, w) ``logits`` against the samples'
+        ``gt_points``: ``dict(loss_point=scalar)``."""
         points = [s.gt_points for s in data_samples]
         for sample, p in zip(data_samples, points):
             if p is None:
@@ -80,8 +80,7 @@ class PointClassificationHead(BaseModule):
                     "the supervised loss; train on subset='labeled', or use "
                     'a semi-supervised config')
         return dict(
-            loss_point=self.loss_fn(logits, points, self.stride,
-                                    point_weights, pixel_weights))
+            loss_point=self.loss_fn(logits, points, self.stride))
 
     def predict(self, x: Tensor, data_samples: Sequence[CrowdDataSample],
                 rescale: bool = True) -> List[CrowdDataSample]:

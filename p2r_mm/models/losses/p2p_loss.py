@@ -7,7 +7,8 @@ from scipy.spatial.distance import cdist
 from torch import Tensor
 
 from p2r_mm.registry import MODELS
-from .point_loss_base import BasePointLoss, CellTargets, cell_centers
+from ..utils import cell_centers
+from .point_loss_base import BasePointLoss, CellTargets
 
 
 @MODELS.register_module()

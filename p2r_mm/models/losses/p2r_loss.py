@@ -5,7 +5,7 @@ import torch
 from torch import Tensor
 
 from p2r_mm.registry import MODELS
-from .nearest_point import BACKENDS, nearest_point_within
+from ..utils import BACKENDS, nearest_point_within, region_radii
 from .point_loss_base import BasePointLoss, CellTargets
 
 
@@ -23,7 +23,7 @@ class P2RLoss(BasePointLoss):
     this is what gives pseudo-labelled images their "no head here" signal.
 
     The regions are found by a nearest-point search (see
-    :mod:`p2r_mm.models.losses.nearest_point`), never by a cells x points
+    :mod:`p2r_mm.models.utils.nearest_point`), never by a cells x points
     distance matrix, so memory is O(cells + points). On CPU tensors the
     search is a SciPy KD-tree (points and cell centres copied to the host,
     the (cells,) owner index copied back); on CUDA tensors it is a chunked
@@ -76,10 +76,8 @@ class P2RLoss(BasePointLoss):
         region = owner[cells]
         d = dist[cells].to(logits.dtype)
 
-        # Radius of each point: farthest cell of its region, clamped.
-        radius = torch.zeros(len(points), dtype=d.dtype, device=d.device)
-        radius = radius.scatter_reduce(0, region, d, reduce='amax')
-        radius = radius.clamp(self.min_radius, self.max_radius)
+        radius = region_radii(region, d, len(points), self.min_radius,
+                              self.max_radius)
 
         cost = (self.cost_point * d / radius[region] -
                 self.cost_class * logits.reshape(-1)[cells])

@@ -1,5 +1,6 @@
-"""What P2RLoss and P2PLoss share: input checks, cell geometry, and the
-weighted per-cell BCE that turns a target assignment into a loss.
+"""What P2RLoss and P2PLoss share: input checks and the weighted per-cell
+BCE that turns a target assignment into a loss (cell geometry is in
+:mod:`p2r_mm.models.utils.cell_geometry`).
 
 The two losses differ only in how cells are given targets (see
 :meth:`BasePointLoss.assign`); everything else lives here once.
@@ -10,23 +11,6 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
-
-
-def cell_centers(h: int, w: int, stride: int,
-                 device: Optional[torch.device] = None,
-                 dtype: torch.dtype = torch.float32) -> Tensor:
-    """Centres of the cells of a stride-``stride`` map, in input pixels.
-
-    Returns:
-        Tensor: (h * w, 2) (x, y), row-major: index ``i * w + j`` is cell
-        (i, j), centre ``(j * stride + (stride - 1) / 2,
-        i * stride + (stride - 1) / 2)``.
-    """
-    offset = (stride - 1) / 2
-    ys = torch.arange(h, device=device, dtype=dtype) * stride + offset
-    xs = torch.arange(w, device=device, dtype=dtype) * stride + offset
-    grid_y, grid_x = torch.meshgrid(ys, xs, indexing='ij')
-    return torch.stack([grid_x.reshape(-1), grid_y.reshape(-1)], dim=1)
 
 
 class CellTargets(NamedTuple):

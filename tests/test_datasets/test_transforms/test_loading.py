@@ -4,7 +4,9 @@ import pytest
 from PIL import Image
 
 from p2r_mm.datasets.transforms.loading import (LoadCrowdAnnotations,
-                                                LoadCrowdImage)
+                                                LoadCrowdImage,
+                                                LoadImageFromArray)
+from p2r_mm.registry import TRANSFORMS
 
 
 def write_png(path, h=20, w=30):
@@ -22,6 +24,17 @@ def test_load_sets_image_and_initial_geometry(tmp_path):
     assert out['img_shape'] == out['ori_shape'] == (20, 30)
     assert out['scale_factor'] == (1.0, 1.0)
     assert out['flip'] is False and out['flip_direction'] is None
+
+
+def test_load_from_array_sets_the_same_keys_and_is_registered():
+    img = np.zeros((20, 30, 3), np.uint8)
+    out = TRANSFORMS.build(dict(type='LoadImageFromArray'))(dict(img=img))
+    assert out['img'] is img and out['img_path'] is None
+    assert out['img_shape'] == out['ori_shape'] == (20, 30)
+    assert out['scale_factor'] == (1.0, 1.0)
+    assert out['flip'] is False and out['flip_direction'] is None
+    named = LoadImageFromArray()(dict(img=img, img_path='frame_3'))
+    assert named['img_path'] == 'frame_3'
 
 
 def test_missing_file_names_the_file(tmp_path):

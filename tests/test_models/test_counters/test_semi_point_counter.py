@@ -286,3 +286,13 @@ def test_batch_bn_teacher_parameters_follow_by_ema_buffers_its_own():
             assert torch.allclose(t, ema, atol=1e-6), k
         for k, b in model.teacher.named_buffers():  # not averaged
             assert torch.equal(b, buffers[k]), k
+
+
+def test_predictor_is_the_predict_on_model():
+    model = semi_model()
+    assert model.predictor is model.student
+    model.semi_test_cfg['predict_on'] = 'teacher'
+    assert model.predictor is model.teacher
+    img = torch.randn(1, 3, 64, 64)
+    torch.testing.assert_close(model(img, mode='tensor'),
+                               model.teacher._forward(img))

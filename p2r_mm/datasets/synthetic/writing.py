@@ -30,7 +30,7 @@ import numpy as np
 from mmengine.dist import barrier, get_rank
 from mmengine.logging import print_log
 
-from .synthetic import GENERATOR_VERSION, SceneParams, generate_scene
+from .scene_layout import GENERATOR_VERSION, SceneParams, generate_scene
 
 GENERATOR_NAME = 'p2r_mm.synthetic_crowd'
 JPEG_QUALITY = 95

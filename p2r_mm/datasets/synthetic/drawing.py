@@ -1,5 +1,5 @@
 """Drawing primitives of the synthetic crowd generator (see
-:mod:`p2r_mm.datasets.synthetic` for the scene layout).
+:mod:`.scene_layout` for the scene layout).
 
 Objects (heads, shoulders, distractors) are rasterised all at once on
 per-object patches with numpy broadcasting, giving *fragments* (pixel,

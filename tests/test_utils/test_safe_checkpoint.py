@@ -12,8 +12,8 @@ from mmengine.runner import Runner
 from mmengine.runner.checkpoint import _load_checkpoint
 from torch.utils.data import Dataset
 
-from p2r_mm.engine import (SAFE_GLOBALS, UntrustedCheckpointError,
-                           load_checkpoint_file, trust_checkpoints)
+from p2r_mm.utils import (SAFE_GLOBALS, UntrustedCheckpointError,
+                          load_checkpoint_file, trust_checkpoints)
 
 
 class TinyRegressor(BaseModel):

@@ -11,8 +11,7 @@ model must learn not to count.
 Every image depends only on ``(seed, split, index)`` (see
 :func:`generate_scene`), so a data set can be generated in parallel, in any
 order, or resumed. Drawing primitives are in
-:mod:`p2r_mm.datasets.synthetic_draw`; writing data sets to disk in
-:mod:`p2r_mm.datasets.synthetic_io`.
+:mod:`.drawing`; writing data sets to disk in :mod:`.writing`.
 """
 import zlib
 from dataclasses import asdict, dataclass
@@ -21,7 +20,7 @@ from typing import Tuple
 import numpy as np
 from scipy.spatial import cKDTree
 
-from . import synthetic_draw as draw
+from . import drawing as draw
 
 #: Bump whenever a change alters the images or points generated for some
 #: (seed, split, index): data sets on disk record it and are regenerated.
@@ -89,7 +88,7 @@ class SyntheticScene:
         distractors: (M, 2) float32 distractor centres (x, y).
         distractor_radii: (M,) float32 their radius, pixels.
         distractor_kinds: (M,) int64 index into
-            :data:`~p2r_mm.datasets.synthetic_draw.DISTRACTOR_KINDS`.
+            :data:`~p2r_mm.datasets.synthetic.drawing.DISTRACTOR_KINDS`.
         head_map: (H, W) int64, the head k seen at each pixel (before the
             camera blur), -1 where no head is the front-most object.
     """

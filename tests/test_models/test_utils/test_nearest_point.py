@@ -1,7 +1,8 @@
 import pytest
 import torch
 
-from p2r_mm.models.losses import cell_centers, nearest_point_within
+from p2r_mm.models.utils import (cell_centers, nearest_point_within,
+                                 region_radii)
 
 # cdist's default matrix-product mode is only accurate to ~1e-5.
 EXACT = 'donot_use_mm_for_euclid_dist'
@@ -21,13 +22,6 @@ def dense_nearest(points, point_batch, B, h, w, stride, max_dist):
         owner[sl] = torch.where(keep, idx[k], -1)
         dist[sl] = torch.where(keep, d, torch.tensor(float('inf')))
     return owner, dist
-
-
-def test_cell_centers_follow_the_convention():
-    c = cell_centers(2, 3, 4)
-    assert c.shape == (6, 2)
-    # cell (i=1, j=2) -> x = 2*4 + 1.5, y = 1*4 + 1.5
-    assert c[1 * 3 + 2].tolist() == [9.5, 5.5]
 
 
 @pytest.mark.parametrize('backend,max_pairs', [('kdtree', 1 << 22),
@@ -61,3 +55,14 @@ def test_unknown_backend():
     with pytest.raises(ValueError, match='backend'):
         nearest_point_within(torch.zeros(1, 2), torch.zeros(1).long(), 1, 2,
                              2, 4, 5.0, backend='brute')
+
+
+def test_region_radii_are_the_farthest_cell_clamped():
+    # Point 0 owns cells at 3, 20 and 50 px; point 1 one cell at 2 px;
+    # point 2 owns none.
+    region = torch.tensor([0, 0, 1, 0])
+    dist = torch.tensor([3.0, 20.0, 2.0, 50.0])
+    radii = region_radii(region, dist, 3, min_radius=8.0, max_radius=40.0)
+    assert radii.tolist() == [40.0, 8.0, 8.0]
+    radii = region_radii(region, dist.double(), 3, 1.0, 96.0)
+    assert radii.dtype == torch.float64 and radii.tolist() == [50.0, 2.0, 1.0]

@@ -3,17 +3,17 @@ then read back through the custom-data loader like any user's data."""
 from typing import Optional, Sequence, Union
 
 from p2r_mm.registry import DATASETS
-from .custom_crowd import CustomCrowdDataset
-from .synthetic import SceneParams
-from .synthetic_io import ensure_split
+from ..custom_crowd import CustomCrowdDataset
+from .scene_layout import SceneParams
+from .writing import ensure_split
 
 DEFAULT_NUM_IMAGES = dict(train=200, test=50)
 
 
 @DATASETS.register_module()
 class SyntheticCrowdDataset(CustomCrowdDataset):
-    """Procedural crowd scenes (:mod:`p2r_mm.datasets.synthetic`), one
-    split of ``data_root``, in the custom-data layout::
+    """Procedural crowd scenes (:mod:`.scene_layout`), one split of
+    ``data_root``, in the custom-data layout::
 
         data_root/{split}/images/000000.jpg, ...
         data_root/{split}/annotations.json

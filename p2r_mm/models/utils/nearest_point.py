@@ -1,4 +1,5 @@
-"""Nearest point of every cell of a batch of stride-s maps, within a radius.
+"""Nearest point of every cell of a batch of stride-s maps, within a radius,
+and the region radii P2R derives from it.
 
 P2R only ever pairs a cell with its nearest point, and only when that point
 is closer than ``max_dist``; so the (cells x points) distance matrix of a
@@ -16,6 +17,9 @@ O(cells + points) memory:
   bounded by ``max_pairs`` however dense the crowd. No host copies.
 
 Ties (two points exactly equidistant from a cell) may be broken either way.
+
+The cells whose nearest point is k form k's *region*; :func:`region_radii`
+turns regions into P2R's per-point radii, for the loss and for PSAM alike.
 """
 import math
 from typing import Tuple
@@ -24,7 +28,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from .point_loss_base import cell_centers
+from .cell_geometry import cell_center_coord, cell_centers
 
 BACKENDS = ('auto', 'kdtree', 'window')
 
@@ -90,12 +94,35 @@ def nearest_point_within(points: Tensor,
     return owner, dist
 
 
+def region_radii(region: Tensor, dist: Tensor, num_points: int,
+                 min_radius: float, max_radius: float) -> Tensor:
+    """P2R radius of every point: the largest distance from the point to a
+    cell of its region, clamped to ``[min_radius, max_radius]`` (a point
+    whose region is empty gets ``min_radius``).
+
+    Args:
+        region (Tensor): (C,) long, the point (index < ``num_points``) whose
+            region each of C cells is in (the ``owner`` of
+            :func:`nearest_point_within` where it is >= 0).
+        dist (Tensor): (C,) float, each cell's distance to that point,
+            pixels.
+        num_points (int): P.
+        min_radius, max_radius (float): pixels.
+
+    Returns:
+        Tensor: (P,) radii in pixels, dtype and device of ``dist``.
+    """
+    radius = torch.zeros(num_points, dtype=dist.dtype, device=dist.device)
+    radius = radius.scatter_reduce(0, region, dist, reduce='amax')
+    return radius.clamp(min_radius, max_radius)
+
+
 def _reachable(points: Tensor, h: int, w: int, stride: int,
                max_dist: float) -> Tensor:
     """Points that can be within ``max_dist`` of some cell centre."""
-    lo = (stride - 1) / 2 - max_dist
-    hi_x = (w - 1) * stride + (stride - 1) / 2 + max_dist
-    hi_y = (h - 1) * stride + (stride - 1) / 2 + max_dist
+    lo = cell_center_coord(0, stride) - max_dist
+    hi_x = cell_center_coord(w - 1, stride) + max_dist
+    hi_y = cell_center_coord(h - 1, stride) + max_dist
     x, y = points[:, 0], points[:, 1]
     return (x > lo) & (x < hi_x) & (y > lo) & (y < hi_y)
 
@@ -131,7 +158,7 @@ def _window_owner(points: Tensor, point_batch: Tensor, h: int, w: int,
                   stride: int, max_dist: float, max_pairs: int,
                   owner: Tensor) -> Tensor:
     device = points.device
-    offset = (stride - 1) / 2
+    offset = cell_center_coord(0, stride)
     # Cells whose centre can be within max_dist lie within `reach` cells of
     # the point's own cell (+1 for the rounding of that cell).
     reach = int(math.ceil(max_dist / stride)) + 1
@@ -151,8 +178,9 @@ def _window_owner(points: Tensor, point_batch: Tensor, h: int, w: int,
         i = ci[:, None] + di[None]
         j = cj[:, None] + dj[None]
         inside = (i >= 0) & (i < h) & (j >= 0) & (j < w)
-        d = torch.hypot(j * stride + offset - pts[:, 0:1],
-                        i * stride + offset - pts[:, 1:2]).to(best.dtype)
+        d = torch.hypot(cell_center_coord(j, stride) - pts[:, 0:1],
+                        cell_center_coord(i, stride) - pts[:, 1:2]).to(
+                            best.dtype)
         ok = inside & (d < max_dist + 1e-3)
         cell = (img[:, None] * (h * w) + i * w + j)[ok]
         d = d[ok]

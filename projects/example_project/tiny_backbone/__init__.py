@@ -1,0 +1,3 @@
+from .tiny_crowd_backbone import TinyCrowdBackbone
+
+__all__ = ['TinyCrowdBackbone']
