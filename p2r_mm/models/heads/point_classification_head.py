@@ -1,5 +1,5 @@
 """Per-cell "a head is centred here" classifier at stride 4."""
-from typing import List, Sequence
+from typing import List, Optional, Sequence
 
 import torch
 import torch.nn as nn
