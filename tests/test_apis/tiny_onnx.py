@@ -20,10 +20,11 @@ def run_tool(*args, ok=True, env=None):
     return out
 
 
-def export_onnx(config, checkpoint, out, *options, ok=True):
+def export_onnx(config, checkpoint, out, *options, ok=True, env=None):
     """pytorch2onnx.py CONFIG CHECKPOINT OUT [options]; returns the result
     (stdout holds the parity lines)."""
-    return run_tool(EXPORT_TOOL, config, checkpoint, out, *options, ok=ok)
+    return run_tool(EXPORT_TOOL, config, checkpoint, out, *options, ok=ok,
+                    env=env)
 
 
 def hide_package(folder, name: str) -> dict:
