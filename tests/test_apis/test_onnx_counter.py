@@ -8,17 +8,10 @@ import torch
 
 from p2r_mm.apis import OnnxCounter, inference_counter, init_counter
 from .tiny_counter import random_image, write_checkpoint, write_config
+from .test_inference import one_thread  # noqa: F401 (autouse fixture)
 from .tiny_onnx import export_onnx
 
 TOL = 1e-4  # the export tool's parity tolerance on logits
-
-
-@pytest.fixture(scope='module', autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope='module')
