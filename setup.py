@@ -36,7 +36,12 @@ setup(
     package_data={'p2r_mm.datasets': ['splits/*.txt', 'splits/README.md']},
     python_requires='>=3.8',
     install_requires=read_requirements('runtime.txt'),
-    extras_require=dict(tests=read_requirements('tests.txt')),
+    # The tests cover ONNX export and the onnxruntime backend, so the tests
+    # extra also installs the deploy one.
+    extras_require=dict(
+        deploy=read_requirements('deploy.txt'),
+        tests=read_requirements('tests.txt') +
+        read_requirements('deploy.txt')),
     license='Apache License 2.0',
     zip_safe=False,
 )

@@ -23,6 +23,7 @@ from mmengine.runner import load_checkpoint
 
 from p2r_mm.registry import MODELS, TRANSFORMS
 from p2r_mm.structures import CrowdDataSample
+from .onnx_counter import build_onnx_counter, resolve_backend
 
 ImageType = Union[str, Path, np.ndarray]
 # Steps of the test pipeline that read a file / need annotations; the
@@ -41,7 +42,8 @@ def init_counter(config: Union[str, Path, Config],
                  checkpoint: Optional[str] = None,
                  device: str = 'cpu',
                  cfg_options: Optional[dict] = None,
-                 tile: Optional[Tuple[int, int]] = None) -> nn.Module:
+                 tile: Optional[Tuple[int, int]] = None,
+                 backend: Optional[str] = None) -> nn.Module:
     """Build a counter from its config and load a checkpoint.
 
     Args:
@@ -53,12 +55,17 @@ def init_counter(config: Union[str, Path, Config],
         tile (tuple[int, int], optional): ``(size, overlap)`` in pixels
             (multiples of 32): predict tile by tile to bound memory on
             huge images (``test_cfg.tile`` of the predicting counter).
+        backend (str, optional): 'pytorch' or 'onnxruntime' (then
+            ``checkpoint`` is an exported ``.onnx`` file, see
+            :class:`OnnxCounter`); by default 'onnxruntime' for a
+            ``.onnx`` checkpoint, else 'pytorch'.
 
     Returns:
         nn.Module: the model in eval mode on ``device``, with the config
         as ``model.cfg`` (:func:`inference_counter` reads its test
         pipeline).
     """
+    backend = resolve_backend(checkpoint, backend)
     if isinstance(config, (str, Path)):
         config = Config.fromfile(str(config))
     elif not isinstance(config, Config):
@@ -76,6 +83,10 @@ def init_counter(config: Union[str, Path, Config],
         size, overlap = (int(v) for v in tile)
         counter_cfg.setdefault('test_cfg', {})
         counter_cfg.test_cfg['tile'] = dict(size=size, overlap=overlap)
+    if backend == 'onnxruntime':
+        model = build_onnx_counter(checkpoint, counter_cfg, device)
+        model.cfg = cfg
+        return model.eval()
     with DefaultScope.overwrite_default_scope('p2r_mm'):
         model = MODELS.build(cfg.model)
     model = revert_sync_batchnorm(model)

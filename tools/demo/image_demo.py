@@ -2,6 +2,8 @@
 
 python tools/demo/image_demo.py CONFIG CHECKPOINT INPUT [--out-dir DIR]
 
+CHECKPOINT may be an exported .onnx file (onnxruntime backend).
+
 Prints the count of every image; with ``--out-dir`` also writes
 ``overlays/<image name>`` (predicted heads drawn), ``counts.csv``
 (image,count) and ``predictions.json`` ({image: {count, points}}, points
@@ -21,7 +23,9 @@ def parse_args():
     parser = argparse.ArgumentParser(
         description='Count people in an image or a folder of images')
     parser.add_argument('config', help='config file')
-    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument(
+        'checkpoint', help='checkpoint file (.pth), or an exported .onnx '
+        'to run with onnxruntime (needs the deploy extra)')
     parser.add_argument(
         'input', help='an image, or a folder (its images, by extension)')
     parser.add_argument(
@@ -116,8 +120,11 @@ def main():
     if args.trust_checkpoint:
         os.environ[TRUST_ENV] = '1'
 
-    model = init_counter(args.config, args.checkpoint, device=args.device,
-                         tile=args.tile)
+    try:
+        model = init_counter(args.config, args.checkpoint,
+                             device=args.device, tile=args.tile)
+    except (ImportError, ValueError) as e:  # a missing extra, a bad .onnx
+        fail(str(e))
     draw = args.out_dir is not None and not args.no_overlay
     if args.out_dir is not None:
         os.makedirs(osp.join(args.out_dir, 'overlays') if draw else

@@ -2,6 +2,8 @@
 
 python tools/demo/video_demo.py CONFIG CHECKPOINT VIDEO --out OUT.mp4
 
+CHECKPOINT may be an exported .onnx file (onnxruntime backend).
+
 Writes OUT.mp4 (every frame, with the predicted heads and the count drawn)
 and a CSV of ``frame,time_s,count`` (one row per counted frame).
 """
@@ -18,7 +20,9 @@ def parse_args():
     parser = argparse.ArgumentParser(
         description='Count people in the frames of a video')
     parser.add_argument('config', help='config file')
-    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument(
+        'checkpoint', help='checkpoint file (.pth), or an exported .onnx '
+        'to run with onnxruntime (needs the deploy extra)')
     parser.add_argument('video', help='input video (anything OpenCV reads)')
     parser.add_argument('--out', required=True,
                         help='output video (.mp4, mp4v codec)')
@@ -93,8 +97,11 @@ def main():
     if args.trust_checkpoint:
         os.environ[TRUST_ENV] = '1'
 
-    model = init_counter(args.config, args.checkpoint, device=args.device,
-                         tile=args.tile)
+    try:
+        model = init_counter(args.config, args.checkpoint,
+                             device=args.device, tile=args.tile)
+    except (ImportError, ValueError) as e:  # a missing extra, a bad .onnx
+        fail(str(e))
     for path in (args.out, args.csv):
         os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
     h, w = frame.shape[:2]

@@ -7,7 +7,7 @@ from torch import Tensor
 
 from p2r_mm.registry import MODELS
 from p2r_mm.structures import CrowdDataSample
-from .tiling import tile_spans
+from .tiling import check_tile_cfg, tiled_logits
 
 
 @MODELS.register_module()
@@ -50,15 +50,7 @@ class PointCounter(BaseModel):
         self.head = MODELS.build(head)
         self.train_cfg = train_cfg or {}
         self.test_cfg = test_cfg or {}
-        tile = self.test_cfg.get('tile')
-        if tile is not None:
-            for key in ('size', 'overlap'):
-                if tile[key] % 32:
-                    raise ValueError(f'test_cfg.tile.{key} must be a multiple'
-                                     f' of 32, got {tile[key]}')
-            if tile['overlap'] >= tile['size']:
-                raise ValueError('test_cfg.tile.overlap must be smaller than '
-                                 'test_cfg.tile.size')
+        check_tile_cfg(self.test_cfg.get('tile'))
 
     @property
     def stride(self) -> int:
@@ -98,24 +90,7 @@ class PointCounter(BaseModel):
 
     @torch.no_grad()
     def tiled_logits(self, inputs: Tensor) -> Tensor:
-        """Logits of a large input computed tile by tile.
-
-        Tiles of ``size`` pixels overlap by ``overlap``; the overlap is
-        split at its middle, so every cell takes its logit from exactly one
-        tile (the one where it lies farther from the tile's border) and no
-        head is counted twice. When half the overlap exceeds the network's
-        receptive-field radius, the result equals whole-image prediction.
-        """
-        tile = self.test_cfg['tile']
-        B, _, H, W = inputs.shape
-        s = self.stride
-        logits = inputs.new_zeros(B, 1, H // s, W // s)
-        for y0, y1, cy0, cy1 in tile_spans(H, tile['size'], tile['overlap'],
-                                           s):
-            for x0, x1, cx0, cx1 in tile_spans(W, tile['size'],
-                                               tile['overlap'], s):
-                out = self._forward(inputs[:, :, y0:y1, x0:x1])
-                logits[:, :, cy0 // s:cy1 // s, cx0 // s:cx1 // s] = \
-                    out[:, :, (cy0 - y0) // s:(cy1 - y0) // s,
-                        (cx0 - x0) // s:(cx1 - x0) // s]
-        return logits
+        """Logits of a large input computed tile by tile (see
+        :func:`tiled_logits`)."""
+        return tiled_logits(self._forward, inputs, self.test_cfg['tile'],
+                            self.stride)

@@ -1,5 +1,12 @@
-"""Where the tiles of sliding-window prediction go along one axis."""
-from typing import List, Tuple
+"""Sliding-window prediction: where the tiles go, and the stitched logits.
+
+Shared by :class:`PointCounter` and by the onnxruntime backend
+(``p2r_mm.apis.OnnxCounter``), whose networks differ but tile alike.
+"""
+from typing import Callable, List, Optional, Tuple
+
+import torch
+from torch import Tensor
 
 
 def tile_spans(length: int, size: int, overlap: int,
@@ -34,3 +41,52 @@ def tile_spans(length: int, size: int, overlap: int,
             core_end = (starts[k + 1] + end) // 2 // align * align
         spans.append((start, end, core_start, core_end))
     return spans
+
+
+def check_tile_cfg(tile: Optional[dict]) -> None:
+    """Refuse a ``test_cfg.tile`` (``dict(size, overlap)``, pixels) that
+    cannot tile a padded input; None (no tiling) passes."""
+    if tile is None:
+        return
+    for key in ('size', 'overlap'):
+        if tile[key] % 32:
+            raise ValueError(f'test_cfg.tile.{key} must be a multiple'
+                             f' of 32, got {tile[key]}')
+    if tile['overlap'] >= tile['size']:
+        raise ValueError('test_cfg.tile.overlap must be smaller than '
+                         'test_cfg.tile.size')
+
+
+@torch.no_grad()
+def tiled_logits(forward: Callable[[Tensor], Tensor], inputs: Tensor,
+                 tile: dict, stride: int) -> Tensor:
+    """Logits of a large input computed tile by tile.
+
+    Tiles of ``tile['size']`` pixels overlap by ``tile['overlap']``; the
+    overlap is split at its middle, so every cell takes its logit from
+    exactly one tile (the one where it lies farther from the tile's
+    border) and no head is counted twice. When half the overlap exceeds
+    the network's receptive-field radius, the result equals whole-image
+    prediction.
+
+    Args:
+        forward: (B, 3, h, w) inputs -> (B, 1, h / stride, w / stride)
+            logits.
+        inputs (Tensor): (B, 3, H, W), H and W multiples of 32.
+        tile (dict): ``size`` and ``overlap``, pixels.
+        stride (int): the output stride of ``forward``.
+
+    Returns:
+        Tensor: (B, 1, H / stride, W / stride) logits.
+    """
+    B, _, H, W = inputs.shape
+    s = stride
+    logits = inputs.new_zeros(B, 1, H // s, W // s)
+    for y0, y1, cy0, cy1 in tile_spans(H, tile['size'], tile['overlap'], s):
+        for x0, x1, cx0, cx1 in tile_spans(W, tile['size'], tile['overlap'],
+                                           s):
+            out = forward(inputs[:, :, y0:y1, x0:x1])
+            logits[:, :, cy0 // s:cy1 // s, cx0 // s:cx1 // s] = \
+                out[:, :, (cy0 - y0) // s:(cy1 - y0) // s,
+                    (cx0 - x0) // s:(cx1 - x0) // s]
+    return logits
