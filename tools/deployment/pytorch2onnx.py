@@ -163,7 +163,7 @@ def main():
     from p2r_mm.apis import init_counter
     from p2r_mm.apis.deploy_extra import import_deploy_package
     from p2r_mm.apis.onnx_counter import STRIDE_KEY
-    from p2r_mm.engine import TRUST_ENV
+    from p2r_mm.utils import TRUST_ENV
     from p2r_mm.version import __version__
     if args.trust_checkpoint:
         os.environ[TRUST_ENV] = '1'
