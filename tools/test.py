@@ -5,7 +5,7 @@ import os
 from mmengine.config import DictAction
 from mmengine.runner import Runner
 
-from p2r_mm.engine import load_runner_config
+from p2r_mm.engine import destroy_distributed, load_runner_config
 from p2r_mm.utils import TRUST_ENV
 
 
@@ -68,7 +68,10 @@ def main():
     ]
 
     runner = Runner.from_cfg(cfg)
-    metrics = runner.test()
+    try:
+        metrics = runner.test()
+    finally:
+        destroy_distributed()
     print_table(metrics)
 
 

@@ -5,7 +5,7 @@ import os
 from mmengine.config import DictAction
 from mmengine.runner import Runner
 
-from p2r_mm.engine import load_runner_config
+from p2r_mm.engine import destroy_distributed, load_runner_config
 from p2r_mm.utils import TRUST_ENV
 
 
@@ -63,7 +63,10 @@ def main():
         cfg.load_from = args.resume
 
     runner = Runner.from_cfg(cfg)
-    runner.train()
+    try:
+        runner.train()
+    finally:
+        destroy_distributed()
 
 
 if __name__ == '__main__':

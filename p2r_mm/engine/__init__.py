@@ -1,5 +1,7 @@
-from .cpu_distributed import prepare_cpu_distributed
+from .cpu_distributed import destroy_distributed, prepare_cpu_distributed
 from .hooks import *  # noqa: F401,F403
 from .runner_config import load_runner_config
 
-__all__ = ['load_runner_config', 'prepare_cpu_distributed']
+__all__ = [
+    'destroy_distributed', 'load_runner_config', 'prepare_cpu_distributed'
+]

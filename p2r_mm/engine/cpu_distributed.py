@@ -36,3 +36,15 @@ def prepare_cpu_distributed(cfg: Config, launcher: str) -> bool:
             rank=int(os.environ['RANK']),
             world_size=int(os.environ['WORLD_SIZE']))
     return True
+
+
+def destroy_distributed() -> None:
+    """Tear the process group down before the interpreter exits.
+
+    Without it, gloo's worker threads can outlive the interpreter's
+    finalisation and abort the process (``terminate called without an
+    active exception``, SIGABRT) after a run that succeeded; the launcher
+    then reports the whole job as failed.
+    """
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()
