@@ -1,7 +1,7 @@
 # Labelled-only baseline on the synthetic benchmark: the same 5 % labelled
 # images as configs/p2r/synthetic_5pct.py (same labeled_ratio and seed),
-# repeated so that an epoch has about as many labelled crops as an epoch of
-# the semi-supervised run (whose batches are half labelled).
+# repeated so that an epoch has as many steps of 4 labelled crops as an
+# epoch of the semi-supervised run (50); same network and schedule.
 _base_ = [
     '../_base_/models/p2r_vgg16bn.py', '../_base_/models/narrow_cpu.py',
     '../_base_/datasets/synthetic.py', '../_base_/schedules/synthetic_cpu.py',
@@ -14,7 +14,7 @@ train_dataloader = dict(
     dataset=dict(
         _delete_=True,
         type='RepeatDataset',
-        times=19,  # 10 labelled images x 19 = the 190 unlabelled ones
+        times=20,  # 10 labelled images x 20 = the 200 training images
         dataset=dict(
             type={{_base_.dataset_type}},
             data_root={{_base_.data_root}},
@@ -22,4 +22,5 @@ train_dataloader = dict(
             labeled_ratio=0.05,
             subset='labeled',
             pipeline={{_base_.train_pipeline}})))
-default_hooks = dict(logger=dict(interval=10))
+default_hooks = dict(logger=dict(interval=10),
+                     checkpoint=dict(interval=2, max_keep_ckpts=1))

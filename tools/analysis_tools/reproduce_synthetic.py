@@ -1,54 +1,81 @@
-"""Train P2R-semi, labelled-only and P2P-semi on the synthetic crowd
-benchmark with fixed seeds and write the comparison to
-docs/results_synthetic.md (+ .json).
+"""Train every method of the synthetic crowd benchmark over several seeds
+and write docs/results_synthetic.md (+ .json, + plots in docs/images/).
 
 Usage:
-    python tools/analysis_tools/reproduce_synthetic.py [--work-dir DIR]
-        [--runs p2r supervised p2p] [--seed 0] [--cfg-options ...]
+    python tools/analysis_tools/reproduce_synthetic.py
+        [--methods labelled_only full_label p2r_semi p2p_semi]
+        [--seeds 0 1 2] [--work-dir work_dirs/reproduce_synthetic]
+        [--out docs/results_synthetic] [--report-only] [--cfg-options ...]
 
-Each run is ``tools/train.py configs/<method>/synthetic_5pct.py`` in a
-subprocess; its validation history (MMEngine's ``vis_data/scalars.json``)
-gives the curves, and the final checkpoint is evaluated on the test split
-by ``tools/test.py``. The paper's claims checked here: (1) P2R-semi beats
-the labelled-only baseline (target MAE <= 0.8 x labelled-only); (2) P2P-semi
-over-activates: its predicted/true count ratio grows well above 1 during
-training.
+Each run is ``tools/train.py CONFIG --cfg-options randomness.seed=S`` in a
+subprocess, in ``WORK_DIR/<method>/seed<S>/``. Validation runs on the
+held-out ``val`` split and selects the best checkpoint (lowest 4 * MAE +
+RMSE); ``tools/test.py`` then reads the test split once at that checkpoint
+and once at the last one. A finished run leaves ``result.json`` and is not
+trained again, so a reproduction can be stopped and continued;
+``--report-only`` rebuilds the report from the finished runs alone.
+
+What the report checks:
+
+- benchmark validity (labelled-only and the oracle alone): the full-label
+  oracle's mean test MAE <= 0.6 x labelled-only's, and each method's seed
+  standard deviation <= 0.25 x the gap between the two means;
+- the P2R paper's claims: (1) P2R-semi's mean test MAE <= 0.8 x
+  labelled-only's; (2) P2P-semi over-counts: its predicted / true count
+  well above 1 (> 1.2) and rising through training.
 """
 import argparse
+import glob
 import json
 import os
 import os.path as osp
+import platform
+import re
 import subprocess
 import sys
 import time
 
+import numpy as np
+
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-RUNS = {
-    'p2r': ('P2R-semi', 'configs/p2r/synthetic_5pct.py'),
-    'supervised': ('labelled-only', 'configs/supervised/synthetic_5pct.py'),
-    'p2p': ('P2P-semi', 'configs/p2p/synthetic_5pct.py'),
+METHODS = {
+    'labelled_only': ('labelled-only', 'configs/supervised/synthetic_5pct.py'),
+    'full_label': ('full-label oracle', 'configs/supervised/synthetic_full.py'),
+    'p2r_semi': ('P2R-semi', 'configs/p2r/synthetic_5pct.py'),
+    'p2p_semi': ('P2P-semi', 'configs/p2p/synthetic_5pct.py'),
 }
+SEMI = ('p2r_semi', 'p2p_semi')
+#: Pseudo-label statistics logged by SemiPointCounter (pseudo_quality).
+PSEUDO_KEYS = ('pseudo_points', 'pseudo_precision', 'pseudo_recall',
+               'pseudo_f1', 'pseudo_count_ratio', 'confident_precision',
+               'confident_recall', 'confident_count_ratio', 'unsup_weight')
+VALIDITY_RATIO, SPREAD_RATIO, CLAIM1_RATIO, OVERCOUNT = 0.6, 0.25, 0.8, 1.2
 
 
-def parse_args():
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--methods', nargs='+', default=list(METHODS),
+                        choices=list(METHODS))
+    parser.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
     parser.add_argument('--work-dir', default='work_dirs/reproduce_synthetic')
-    parser.add_argument('--runs', nargs='+', default=list(RUNS),
-                        choices=list(RUNS))
-    parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--out', default=osp.join(REPO, 'docs',
                                                   'results_synthetic'),
-                        help='output path without extension (.md and .json)')
+                        help='output path without extension (.md, .json)')
+    parser.add_argument('--plots', default=osp.join(REPO, 'docs', 'images'),
+                        help='folder of the curves (empty: no plots)')
     parser.add_argument('--cfg-options', nargs='+', default=[],
-                        help='passed to every training run')
+                        help='passed to every training and test run')
     parser.add_argument('--report-only', action='store_true',
-                        help='rebuild the report from the work dirs of '
-                        'earlier runs, without training')
-    return parser.parse_args()
+                        help='rebuild the report from finished runs')
+    parser.add_argument('--compare-to', metavar='JSON',
+                        help='an earlier report (e.g. of another generator '
+                        'version) whose validity check the report repeats')
+    return parser.parse_args(argv)
 
 
-def run(cmd, log_path):
-    """Run a tool, tee its output to ``log_path``, fail loudly."""
+# ------------------------------------------------------------ one run
+def run_tool(cmd, log_path):
+    """Run a tool, its output to ``log_path``; raise with its tail."""
     with open(log_path, 'w') as log:
         proc = subprocess.run(cmd, cwd=REPO, stdout=log,
                               stderr=subprocess.STDOUT)
@@ -59,166 +86,482 @@ def run(cmd, log_path):
                            f'{tail}')
 
 
-def val_history(work_dir):
-    """Validation scalars per epoch from the newest run in ``work_dir``."""
-    runs = sorted(d for d in os.listdir(work_dir)
-                  if osp.isfile(osp.join(work_dir, d, 'vis_data',
-                                         'scalars.json')))
-    history, train = [], []
-    with open(osp.join(work_dir, runs[-1], 'vis_data', 'scalars.json')) as f:
-        for line in f:
-            entry = json.loads(line)
-            if 'mae' in entry:
-                history.append(dict(
-                    epoch=entry['step'], mae=entry['mae'],
-                    rmse=entry['rmse'], count_ratio=entry['count_ratio']))
-            elif 'pseudo_points' in entry:
-                train.append(dict(epoch=entry.get('epoch'),
-                                  pseudo_points=entry['pseudo_points'],
-                                  pseudo_confident=entry['pseudo_confident'],
-                                  unsup_weight=entry['unsup_weight']))
-    return history, train
-
-
-def train_and_test(key, args):
-    name, config = RUNS[key]
-    work_dir = osp.join(args.work_dir, key)
-    os.makedirs(work_dir, exist_ok=True)
+def train_and_test(method, seed, run_dir, cfg_options):
+    """Train one (method, seed), test its best and last checkpoints and
+    write ``run_dir/result.json``; returns the result."""
+    config = METHODS[method][1]
+    os.makedirs(run_dir, exist_ok=True)
     start = time.time()
-    run([sys.executable, 'tools/train.py', config, '--work-dir', work_dir,
-         '--cfg-options', f'randomness.seed={args.seed}', *args.cfg_options],
-        osp.join(work_dir, 'train.out'))
-    train_s = time.time() - start
-    with open(osp.join(work_dir, 'last_checkpoint')) as f:
-        ckpt = f.read().strip()
-    run([sys.executable, 'tools/test.py', config, ckpt, '--work-dir',
-         work_dir, '--out', osp.join(work_dir, 'test_predictions.json')],
-        osp.join(work_dir, 'test.out'))
-    return collect(key, work_dir, ckpt, train_s / 60)
+    run_tool([sys.executable, 'tools/train.py', config, '--work-dir',
+              run_dir, '--cfg-options', f'randomness.seed={seed}',
+              *cfg_options], osp.join(run_dir, 'train.out'))
+    minutes = (time.time() - start) / 60
+    checkpoints = dict(best=best_checkpoint(run_dir),
+                       last=last_checkpoint(run_dir))
+    for which, ckpt in checkpoints.items():
+        test_dir = osp.join(run_dir, f'test_{which}')
+        run_tool([sys.executable, 'tools/test.py', config, ckpt,
+                  '--work-dir', test_dir, '--out',
+                  osp.join(test_dir, 'predictions.json'),
+                  *(['--cfg-options', *cfg_options] if cfg_options else [])],
+                 osp.join(run_dir, f'test_{which}.out'))
+    result = collect_run(run_dir, method, seed, minutes)
+    with open(osp.join(run_dir, 'result.json'), 'w') as f:
+        json.dump(result, f, indent=1)
+    return result
 
 
-def collect(key, work_dir, ckpt, train_minutes):
-    """A run's results from the files its training and test left."""
-    name, config = RUNS[key]
-    with open(osp.join(work_dir, 'test_predictions.json')) as f:
-        images = json.load(f)
-    errors = [p['pred_count'] - p['gt_count'] for p in images]
-    gt_total = sum(p['gt_count'] for p in images)
-    history, train = val_history(work_dir)
+def best_checkpoint(run_dir):
+    found = sorted(glob.glob(osp.join(run_dir, 'best_*.pth')))
+    if len(found) != 1:
+        raise RuntimeError(f'{run_dir}: expected one best_*.pth, found '
+                           f'{[osp.basename(p) for p in found]}')
+    return found[0]
+
+
+def last_checkpoint(run_dir):
+    with open(osp.join(run_dir, 'last_checkpoint')) as f:
+        return f.read().strip()
+
+
+def read_scalars(log_root):
+    """The entries of the newest ``vis_data/scalars.json`` under
+    ``log_root`` (MMEngine's LocalVisBackend: one JSON object a line)."""
+    found = sorted(glob.glob(osp.join(log_root, '*', 'vis_data',
+                                      'scalars.json')))
+    if not found:
+        raise FileNotFoundError(f'no vis_data/scalars.json under {log_root}')
+    with open(found[-1]) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def read_test_metrics(test_dir):
+    """The metrics tools/test.py logged (``<timestamp>/<timestamp>.json``)."""
+    for path in sorted(glob.glob(osp.join(test_dir, '*', '*.json')))[::-1]:
+        with open(path) as f:
+            for line in f:
+                entry = json.loads(line)
+                if 'mae' in entry:
+                    return entry
+    raise FileNotFoundError(f'no test metrics under {test_dir}')
+
+
+def collect_run(run_dir, method, seed, train_minutes):
+    """One run's numbers from the files its training and tests left."""
+    val, train = [], []
+    for entry in read_scalars(run_dir):
+        if 'mae' in entry:
+            val.append(dict(epoch=entry['step'], mae=entry['mae'],
+                            rmse=entry['rmse'],
+                            count_ratio=entry['count_ratio'],
+                            f1_8=entry.get('loc/f1@8')))
+        elif 'pseudo_points' in entry:
+            train.append(dict(
+                epoch=entry.get('epoch'), iter=entry.get('iter'),
+                **{k: entry[k] for k in PSEUDO_KEYS if k in entry}))
+    result = dict(method=method, seed=seed, config=METHODS[method][1],
+                  train_minutes=train_minutes, val_history=val,
+                  pseudo_history=train,
+                  best_epoch=int(re.search(
+                      r'epoch_(\d+)', best_checkpoint(run_dir)).group(1)))
+    for which in ('best', 'last'):
+        m = read_test_metrics(osp.join(run_dir, f'test_{which}'))
+        result[f'test_{which}'] = dict(
+            mae=m['mae'], rmse=m['rmse'], count_ratio=m['count_ratio'],
+            f1_4=m.get('loc/f1@4'), f1_8=m.get('loc/f1@8'))
+    return result
+
+
+# ------------------------------------------------------------ statistics
+def aggregate(runs):
+    """The JSON of the report: per method, one list entry per seed."""
+    methods = {}
+    for method in METHODS:
+        rs = sorted((r for r in runs if r['method'] == method),
+                    key=lambda r: r['seed'])
+        if not rs:
+            continue
+        methods[method] = dict(
+            name=METHODS[method][0], config=METHODS[method][1],
+            seeds=[r['seed'] for r in rs],
+            test_mae=[r['test_best']['mae'] for r in rs],
+            test_rmse=[r['test_best']['rmse'] for r in rs],
+            count_ratio=[r['test_best']['count_ratio'] for r in rs],
+            test_f1_8=[r['test_best']['f1_8'] for r in rs],
+            best_epoch=[r['best_epoch'] for r in rs],
+            last_test_mae=[r['test_last']['mae'] for r in rs],
+            last_test_rmse=[r['test_last']['rmse'] for r in rs],
+            last_count_ratio=[r['test_last']['count_ratio'] for r in rs],
+            train_minutes=[r['train_minutes'] for r in rs],
+            val_history=[r['val_history'] for r in rs],
+            pseudo_by_epoch=[pseudo_by_epoch(r['pseudo_history'])
+                             for r in rs])
+    out = dict(methods=methods)
+    out['validity'] = validity(methods)
+    out['claims'] = claims(methods)
+    return out
+
+
+def mean_std(values):
+    v = np.asarray([x for x in values if x is not None], float)
+    if not len(v):
+        return float('nan'), float('nan')
+    return float(v.mean()), float(v.std(ddof=1)) if len(v) > 1 else 0.0
+
+
+def pseudo_by_epoch(history):
+    """Per training epoch, the mean of each pseudo-label statistic over
+    its logged iterations."""
+    epochs = {}
+    for h in history:
+        epochs.setdefault(h['epoch'], []).append(h)
+    return [dict(epoch=e, **{k: float(np.mean([h[k] for h in hs]))
+                             for k in PSEUDO_KEYS if k in hs[0]})
+            for e, hs in sorted(epochs.items())]
+
+
+def validity(methods):
+    if not {'labelled_only', 'full_label'} <= set(methods):
+        return None
+    lab, lab_sd = mean_std(methods['labelled_only']['test_mae'])
+    ora, ora_sd = mean_std(methods['full_label']['test_mae'])
+    gap = lab - ora
     return dict(
-        key=key, name=name, config=config, checkpoint=ckpt,
-        train_minutes=train_minutes,
-        test=dict(
-            images=len(images),
-            mae=sum(abs(e) for e in errors) / len(errors),
-            rmse=(sum(e * e for e in errors) / len(errors))**0.5,
-            count_ratio=sum(p['pred_count'] for p in images) / gt_total),
-        val_history=history, pseudo_history=train)
+        labelled_only_mae=lab, labelled_only_std=lab_sd, full_label_mae=ora,
+        full_label_std=ora_sd, ratio=ora / lab, gap=gap,
+        headroom=ora <= VALIDITY_RATIO * lab,
+        spread_small=max(lab_sd, ora_sd) <= SPREAD_RATIO * gap,
+        fit=bool(ora <= VALIDITY_RATIO * lab and
+                 max(lab_sd, ora_sd) <= SPREAD_RATIO * gap))
 
 
-def write_report(results, args):
-    by_key = {r['key']: r for r in results}
+def claims(methods):
+    out = {}
+    if {'p2r_semi', 'labelled_only'} <= set(methods):
+        p2r = mean_std(methods['p2r_semi']['test_mae'])[0]
+        lab = mean_std(methods['labelled_only']['test_mae'])[0]
+        out['p2r_vs_labelled_only'] = dict(
+            ratio=p2r / lab, holds=bool(p2r <= CLAIM1_RATIO * lab))
+    if 'p2p_semi' in methods:
+        ratio = mean_std(methods['p2p_semi']['count_ratio'])[0]
+        curves = np.array([[h['count_ratio'] for h in hist]
+                           for hist in methods['p2p_semi']['val_history']])
+        rising = bool(curves[:, -1].mean() > curves[:, 0].mean())
+        out['p2p_overcounts'] = dict(
+            test_count_ratio=ratio, val_count_ratio_first=float(
+                curves[:, 0].mean()),
+            val_count_ratio_last=float(curves[:, -1].mean()),
+            holds=bool(ratio > OVERCOUNT and rising))
+    return out
+
+
+# ------------------------------------------------------------ report
+def fmt(values, digits=2):
+    m, s = mean_std(values)
+    return f'{m:.{digits}f} ± {s:.{digits}f}'
+
+
+def results_table(methods):
+    """The mean ± std table (also the README's results table)."""
+    lines = ['| method | test MAE | test RMSE | predicted / true count | '
+             'F1@8 | last-checkpoint MAE | training time |',
+             '|---|---|---|---|---|---|---|']
+    for key, m in methods.items():
+        lines.append(
+            f"| {m['name']} (`{m['config']}`) | {fmt(m['test_mae'])} | "
+            f"{fmt(m['test_rmse'])} | {fmt(m['count_ratio'], 3)} | "
+            f"{fmt(m['test_f1_8'], 3)} | {fmt(m['last_test_mae'])} | "
+            f"{mean_std(m['train_minutes'])[0]:.1f} min |")
+    return lines
+
+
+def options_note(options):
+    return f" (options `{' '.join(options)}`)" if options else ''
+
+
+def validity_sentence(v):
+    return (f"oracle {v['full_label_mae']:.2f} ± {v['full_label_std']:.2f} "
+            f"vs labelled-only {v['labelled_only_mae']:.2f} ± "
+            f"{v['labelled_only_std']:.2f} (ratio {v['ratio']:.2f}, gap "
+            f"{v['gap']:.2f}): " +
+            ('**fit**.' if v['fit'] else '**not fit** (' + ', '.join(
+                t for t, ok in (('no headroom', v['headroom']),
+                                ('seed spread too large',
+                                 v['spread_small'])) if not ok) + ').'))
+
+
+def write_report(data, out, plots):
+    methods = data['methods']
+    seeds = sorted({s for m in methods.values() for s in m['seeds']})
     lines = [
         '# Synthetic crowd benchmark: measured results', '',
-        'Produced by `python tools/analysis_tools/reproduce_synthetic.py` '
-        f'(seed {args.seed}); every number below is measured by that '
-        'script, on the machine named at the end.', '',
-        'Test numbers are those of the *last* checkpoint (no selection on '
-        'the test split); the best validation MAE over training is shown '
-        'for reference only.', '',
-        '| method | config | test MAE | test RMSE | predicted / true count '
-        '| best val MAE (epoch) | training time |',
-        '|---|---|---|---|---|---|---|'
-    ]
-    for r in results:
-        t = r['test']
-        best = min(r['val_history'], key=lambda h: h['mae'],
-                   default=dict(mae=float('nan'), epoch='-'))
-        lines.append(f"| {r['name']} | `{r['config']}` | {t['mae']:.2f} | "
-                     f"{t['rmse']:.2f} | {t['count_ratio']:.3f} | "
-                     f"{best['mae']:.2f} ({best['epoch']}) | "
-                     f"{r['train_minutes']:.1f} min |")
-    lines += ['', '## The paper\'s claims', '']
-    if 'p2r' in by_key and 'supervised' in by_key:
-        p2r, sup = by_key['p2r']['test']['mae'], by_key['supervised'][
-            'test']['mae']
-        verdict = 'holds' if p2r <= 0.8 * sup else 'does NOT hold'
-        lines.append(
-            f'1. P2R-semi vs labelled-only: MAE {p2r:.2f} vs {sup:.2f} '
-            f'(ratio {p2r / sup:.2f}; target <= 0.80): the claim {verdict} '
-            'here.')
-    if 'p2p' in by_key:
-        hist = by_key['p2p']['val_history']
-        ratios = ', '.join(f"{h['count_ratio']:.2f}@{h['epoch']}"
-                           for h in hist)
-        peak = max((h['count_ratio'] for h in hist), default=float('nan'))
-        lines.append(
-            '2. P2P-semi over-activation: predicted/true count on the test '
-            f'split per validation epoch: {ratios} (peak {peak:.2f}); the '
-            'claim ' + ('holds' if peak > 1.2 else 'does NOT hold') +
-            ' here (over-activation = a ratio well above 1).')
-    lines += ['', '## Validation history (test split)', '',
-              '| method | epoch | MAE | RMSE | predicted / true |',
-              '|---|---|---|---|---|']
-    for r in results:
-        for h in r['val_history']:
-            lines.append(f"| {r['name']} | {h['epoch']} | {h['mae']:.2f} | "
-                         f"{h['rmse']:.2f} | {h['count_ratio']:.3f} |")
-    lines += ['', '## Pseudo-labels over training (semi-supervised runs)', '',
-              'Per epoch, mean over its logged iterations: pseudo-points per '
-              'unlabelled 256x256 crop and the confident fraction (0 during '
-              'burn-in, when the unlabelled branch is skipped).', '',
-              '| method | epoch | w | pseudo-points / crop | confident |',
-              '|---|---|---|---|---|']
-    for r in results:
-        by_epoch = {}
-        for h in r['pseudo_history']:
-            by_epoch.setdefault(h['epoch'], []).append(h)
-        for epoch, hs in sorted(by_epoch.items()):
-            n = len(hs)
+        'Written by `python tools/analysis_tools/reproduce_synthetic.py`; '
+        'every number is measured by that script (machine at the end). '
+        f'Seeds {seeds}; test numbers at the checkpoint selected on the '
+        'held-out validation split (lowest 4 * MAE + RMSE), mean ± '
+        'standard deviation over the seeds.', '',
+        *results_table(methods), '']
+    if data.get('protocol'):
+        lines += protocol_lines(data['protocol'])
+    lines += generator_lines()
+    v = data['validity']
+    if v:
+        lines += [
+            '## Benchmark validity', '',
+            f"The benchmark can answer the question only if labelling every "
+            f"image helps a lot: full-label oracle mean test MAE <= "
+            f"{VALIDITY_RATIO} x labelled-only's, and each method's seed "
+            f"standard deviation <= {SPREAD_RATIO} x the gap between them. "
+            'Measured' + options_note(data.get('cfg_options')) + ': ' +
+            validity_sentence(v), '']
+    if data.get('earlier'):
+        e = data['earlier']
+        lines += [f"Earlier (`{e['report']}`" +
+                  options_note(e['cfg_options']) + '): ' +
+                  validity_sentence(e['validity']), '']
+    c = data['claims']
+    if c:
+        lines += ["## The paper's claims, as measured here", '']
+        if 'p2r_vs_labelled_only' in c:
+            x = c['p2r_vs_labelled_only']
             lines.append(
-                f"| {r['name']} | {epoch} | {hs[-1]['unsup_weight']:.2f} | "
-                f"{sum(h['pseudo_points'] for h in hs) / n:.1f} | "
-                f"{sum(h['pseudo_confident'] for h in hs) / n:.2f} |")
-    import platform
-    lines += ['', f'Machine: {platform.machine()}, {os.cpu_count()} CPUs, '
-              f'Python {platform.python_version()}.', '']
-    os.makedirs(osp.dirname(args.out), exist_ok=True)
-    with open(args.out + '.md', 'w') as f:
+                f"1. P2R-semi mean MAE / labelled-only mean MAE = "
+                f"{x['ratio']:.2f} (target <= {CLAIM1_RATIO}): "
+                + ('holds.' if x['holds'] else '**does not hold**.'))
+        if 'p2p_overcounts' in c:
+            x = c['p2p_overcounts']
+            lines.append(
+                f"2. P2P-semi predicted / true count on test "
+                f"{x['test_count_ratio']:.3f} (over-counting means > "
+                f"{OVERCOUNT}); on validation {x['val_count_ratio_first']:.3f}"
+                f" at the first evaluation, {x['val_count_ratio_last']:.3f} "
+                f"at the last: " + ('holds.' if x['holds'] else
+                                    '**does not hold**.'))
+        lines.append('')
+    lines += ['## Per seed', '',
+              '| method | seed | test MAE | test RMSE | count ratio | F1@8 '
+              '| best epoch | last MAE | minutes |',
+              '|---|---|---|---|---|---|---|---|---|']
+    for m in methods.values():
+        for i, seed in enumerate(m['seeds']):
+            lines.append(
+                f"| {m['name']} | {seed} | {m['test_mae'][i]:.2f} | "
+                f"{m['test_rmse'][i]:.2f} | {m['count_ratio'][i]:.3f} | "
+                f"{m['test_f1_8'][i]:.3f} | {m['best_epoch'][i]} | "
+                f"{m['last_test_mae'][i]:.2f} | "
+                f"{m['train_minutes'][i]:.1f} |")
+    lines += ['', '## Validation curves (held-out split, mean over seeds)',
+              '', '| method | epoch | MAE | predicted / true count |',
+              '|---|---|---|---|']
+    for m in methods.values():
+        for k, h in enumerate(m['val_history'][0]):
+            maes = [hist[k]['mae'] for hist in m['val_history']]
+            ratios = [hist[k]['count_ratio'] for hist in m['val_history']]
+            lines.append(f"| {m['name']} | {h['epoch']} | {fmt(maes)} | "
+                         f"{fmt(ratios, 3)} |")
+    semi = [k for k in SEMI if k in methods]
+    if semi:
+        lines += [
+            '', '## Pseudo-labels against the hidden annotations', '',
+            'Per epoch, the mean over its logged iterations and the seeds: '
+            'the teacher\'s pseudo-points on the unlabelled crops, matched '
+            'one-to-one within 8 px to the annotations training never sees '
+            '(all of them, and the confident ones that carry a loss '
+            'weight); count ratio = pseudo-points / hidden heads.', '',
+            '| method | epoch | w | pseudo-points / crop | precision | '
+            'recall | F1 | count ratio | confident precision | confident '
+            'recall |', '|---|---|---|---|---|---|---|---|---|---|']
+        for key in semi:
+            m = methods[key]
+            for k, e in enumerate(m['pseudo_by_epoch'][0]):
+                row = [per_seed[k] for per_seed in m['pseudo_by_epoch']
+                       if len(per_seed) > k]
+
+                def avg(name):
+                    vals = [r[name] for r in row if name in r]
+                    return float(np.mean(vals)) if vals else float('nan')
+
+                lines.append(
+                    f"| {m['name']} | {e['epoch']} | {avg('unsup_weight'):.1f}"
+                    f" | {avg('pseudo_points'):.1f} | "
+                    f"{avg('pseudo_precision'):.3f} | "
+                    f"{avg('pseudo_recall'):.3f} | {avg('pseudo_f1'):.3f} | "
+                    f"{avg('pseudo_count_ratio'):.3f} | "
+                    f"{avg('confident_precision'):.3f} | "
+                    f"{avg('confident_recall'):.3f} |")
+    if plots:
+        names = write_plots(methods, plots)
+        rel = osp.relpath(plots, osp.dirname(osp.abspath(out)))
+        lines += ['', *[f'![{n}]({rel}/{n})' for n in names]]
+    lines += ['', f"Machine: {data['machine']}.", '']
+    os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
+    with open(out + '.md', 'w') as f:
         f.write('\n'.join(lines))
-    with open(args.out + '.json', 'w') as f:
-        json.dump(results, f, indent=1)
+    with open(out + '.json', 'w') as f:
+        json.dump(data, f, indent=1)
     print('\n'.join(lines))
 
 
-def main():
-    args = parse_args()
-    # Runs not repeated now keep their earlier results, so one method can be
-    # re-run without re-training the others.
-    previous = {}
-    if osp.isfile(args.out + '.json') and set(args.runs) != set(RUNS):
-        with open(args.out + '.json') as f:
-            previous = {r['key']: r for r in json.load(f)}
-    if args.report_only:
-        with open(args.out + '.json') as f:
-            earlier = {r['key']: r for r in json.load(f)}
-        write_report([
-            collect(k, osp.join(args.work_dir, k), earlier[k]['checkpoint'],
-                    earlier[k]['train_minutes']) for k in args.runs
-        ], args)
-        return
-    results = []
-    for key in args.runs:
-        print(f'== {RUNS[key][0]}: {RUNS[key][1]}', flush=True)
-        results.append(train_and_test(key, args))
-        t = results[-1]['test']
-        print(f"   test MAE {t['mae']:.2f}, RMSE {t['rmse']:.2f}, "
-              f"count ratio {t['count_ratio']:.3f}, "
-              f"{results[-1]['train_minutes']:.1f} min", flush=True)
-    fresh = {r['key']: r for r in results}
-    results = [fresh.get(k, previous.get(k)) for k in RUNS
-               if k in fresh or k in previous]
-    write_report(results, args)
+def write_plots(methods, folder):
+    """Validation MAE and count ratio, and the pseudo-label precision and
+    count ratio, per epoch (mean over seeds); returns the file names."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    os.makedirs(folder, exist_ok=True)
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    for m in methods.values():
+        epochs = [h['epoch'] for h in m['val_history'][0]]
+        for ax, key in zip(axes, ('mae', 'count_ratio')):
+            ax.plot(epochs, np.mean([[h[key] for h in hist]
+                                     for hist in m['val_history']], 0),
+                    marker='o', label=m['name'])
+    for ax, title in zip(axes, ('validation MAE', 'predicted / true count')):
+        ax.set_xlabel('epoch')
+        ax.set_title(title)
+        ax.grid(alpha=0.3)
+    axes[0].legend()
+    fig.tight_layout()
+    names = ['synthetic_val_curves.png']
+    fig.savefig(osp.join(folder, names[0]), dpi=90)
+    plt.close(fig)
+    semi = [k for k in SEMI if k in methods]
+    if semi:
+        fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+        for key in semi:
+            m = methods[key]
+            rows = m['pseudo_by_epoch'][0]
+            epochs = [r['epoch'] for r in rows if 'pseudo_precision' in r]
+            for ax, stat in zip(axes, ('pseudo_precision',
+                                       'pseudo_count_ratio')):
+                ys = [[r[stat] for r in per if stat in r]
+                      for per in m['pseudo_by_epoch']]
+                n = min(len(y) for y in ys)
+                ax.plot(epochs[:n], np.mean([y[:n] for y in ys], 0),
+                        marker='o', label=m['name'])
+        for ax, title in zip(axes, ('pseudo-point precision @ 8 px',
+                                    'pseudo-points / hidden heads')):
+            ax.set_xlabel('epoch')
+            ax.set_title(title)
+            ax.grid(alpha=0.3)
+        axes[0].legend()
+        fig.tight_layout()
+        names.append('synthetic_pseudo_labels.png')
+        fig.savefig(osp.join(folder, names[1]), dpi=90)
+        plt.close(fig)
+    return names
+
+
+def protocol(config='configs/p2r/synthetic_5pct.py'):
+    """The schedule's phases as fractions of the training steps, computed
+    from the semi-supervised config (next to the official run's)."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(osp.join(REPO, config))
+    epochs = cfg.train_cfg.max_epochs
+    hook = next(h for h in cfg.custom_hooks if h.type == 'UnsupWeightHook')
+    burn, step, top = hook.burn_in_epochs, hook.step, hook.max_weight
+    weights = [0.0 if e < burn else min(top, step * (e - burn))
+               for e in range(epochs)]
+    plateau = sum(w == top for w in weights)
+    (lr, ) = cfg.param_scheduler
+    return dict(
+        epochs=epochs, burn_in=burn / epochs,
+        ramp=(epochs - burn - plateau) / epochs, plateau=plateau / epochs,
+        lr_decay_epoch=lr.milestones[0], lr_gamma=lr.gamma,
+        lr_decayed=(epochs - lr.milestones[0]) / epochs,
+        val_interval=cfg.train_cfg.val_interval,
+        # Official P2R: 50 burn-in epochs, w reaches 2 at epoch 250, 1500.
+        official=dict(burn_in=50 / 1500, ramp=200 / 1500,
+                      plateau=1250 / 1500))
+
+
+def protocol_lines(p):
+    o = p['official']
+    return [
+        '## Protocol', '',
+        f"Every method: the same narrow network and {p['epochs']} epochs of "
+        "equally many optimiser steps of 4 labelled crops (the "
+        "semi-supervised ones add 4 unlabelled crops), Adam lr 1e-3, "
+        f"x{p['lr_gamma']} from epoch {p['lr_decay_epoch']} (the last "
+        f"{p['lr_decayed']:.0%} of the steps). Validation every "
+        f"{p['val_interval']} epochs on the held-out `val` split selects "
+        'the checkpoint; the test split is read once per run at that '
+        'checkpoint, and once at the last one.', '',
+        f"Unlabelled weight: burn-in {p['burn_in']:.0%} of the steps, ramp "
+        f"{p['ramp']:.0%}, plateau at w = 2 {p['plateau']:.0%} (official "
+        f"P2R: {o['burn_in']:.0%} / {o['ramp']:.0%} / {o['plateau']:.0%}; "
+        'the demo network starts from scratch, not from ImageNet weights, '
+        'so its teacher needs a longer burn-in).', '']
+
+
+def generator_lines():
+    """What the generator varies per image (from its own constants)."""
+    from p2r_mm.datasets.synthetic import scene_layout, scene_style
+    return [
+        '## The generator', '',
+        f'Generator version {scene_layout.GENERATOR_VERSION} '
+        '(`p2r_mm/datasets/synthetic/`). Version 1 drew every image in one '
+        'style; 10 labelled images (~900 heads) then covered the whole '
+        'appearance space, and unlabelled images had nothing to add. '
+        'Version 2 draws a scene style per image (`scene_style.py`, its own '
+        'random stream; `SceneParams(vary_style=False)` gives the version 1 '
+        'scenes): background family '
+        f"({', '.join(scene_style.BACKGROUNDS)}), lighting and white "
+        f"balance ({', '.join(scene_style.LIGHTING)}), clothes palette "
+        f"({', '.join(scene_style.CLOTHES)}), hair, hats and back views, "
+        'head size (x0.55 to x1.6) and perspective strength, camera blur, '
+        'sensor noise and JPEG quality, and the number and kinds of '
+        'distractors.', '']
+
+
+def machine():
+    import torch
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open('/proc/cpuinfo') as f:
+            cpu = next(line.split(':', 1)[1].strip() for line in f
+                       if line.startswith('model name'))
+    except (OSError, StopIteration):
+        pass
+    return (f'{cpu}, {os.cpu_count()} CPUs, Python '
+            f'{platform.python_version()}, torch {torch.__version__}')
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    runs = []
+    for method in args.methods:
+        for seed in args.seeds:
+            run_dir = osp.join(args.work_dir, method, f'seed{seed}')
+            done = osp.join(run_dir, 'result.json')
+            if osp.isfile(done):
+                with open(done) as f:
+                    runs.append(json.load(f))
+                continue
+            if args.report_only:
+                print(f'skipped (not finished): {method} seed {seed}')
+                continue
+            print(f'== {METHODS[method][0]}, seed {seed}', flush=True)
+            runs.append(train_and_test(method, seed, run_dir,
+                                       args.cfg_options))
+            t = runs[-1]['test_best']
+            print(f"   test MAE {t['mae']:.2f} (epoch "
+                  f"{runs[-1]['best_epoch']}), "
+                  f"{runs[-1]['train_minutes']:.1f} min", flush=True)
+    if not runs:
+        raise SystemExit('no finished runs to report')
+    data = aggregate(runs)
+    data['machine'] = machine()
+    data['protocol'] = protocol()
+    data['cfg_options'] = args.cfg_options
+    if args.compare_to:
+        with open(args.compare_to) as f:
+            earlier = json.load(f)
+        data['earlier'] = dict(
+            report=osp.relpath(osp.abspath(args.compare_to), REPO),
+            cfg_options=earlier.get('cfg_options', []),
+            validity=earlier['validity'])
+    write_report(data, args.out, args.plots)
 
 
 if __name__ == '__main__':

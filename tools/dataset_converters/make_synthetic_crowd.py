@@ -2,11 +2,12 @@
 
 Usage:
     python tools/dataset_converters/make_synthetic_crowd.py \\
-        --out data/synthetic_crowd --num-train 200 --num-test 50 --seed 0 \\
+        --out data/synthetic_crowd --num-train 200 --num-val 50 \\
+        --num-test 50 --seed 0 \\
         [--image-size 256 512] [--count-range 10 400] [--workers 2] \\
         [--force] [--preview 8]
 
-Writes ``OUT/{train,test}/images/*.jpg``, ``annotations.json`` and
+Writes ``OUT/{train,val,test}/images/*.jpg``, ``annotations.json`` and
 ``meta.json`` (see :mod:`p2r_mm.datasets.synthetic.writing`); a split already
 there with the same parameters is kept (``--force`` regenerates it).
 ``--preview N`` also writes the first N images of each split to
@@ -29,6 +30,7 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--out', default='data/synthetic_crowd')
     parser.add_argument('--num-train', type=int, default=200)
+    parser.add_argument('--num-val', type=int, default=50)
     parser.add_argument('--num-test', type=int, default=50)
     parser.add_argument('--seed', type=int, default=0,
                         help='generator seed (SyntheticCrowdDataset\'s '
@@ -79,7 +81,8 @@ def main():
     args = parse_args()
     params = SceneParams(image_size=tuple(args.image_size),
                          count_range=tuple(args.count_range))
-    for split, num in (('train', args.num_train), ('test', args.num_test)):
+    for split, num in (('train', args.num_train), ('val', args.num_val),
+                       ('test', args.num_test)):
         if num <= 0:
             continue
         start = time.perf_counter()

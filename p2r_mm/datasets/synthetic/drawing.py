@@ -16,6 +16,8 @@ from typing import Callable, List, NamedTuple
 import cv2
 import numpy as np
 
+from .scene_style import LIGHTING
+
 # Skin tones from light to dark (RGB); a face mixes two neighbours.
 SKIN_ANCHORS = np.array([[0.98, 0.86, 0.76], [0.92, 0.75, 0.58],
                          [0.80, 0.56, 0.38], [0.58, 0.38, 0.24],
@@ -60,10 +62,14 @@ def skin_colors(rng, n) -> np.ndarray:
     return np.clip(rgb * rng.uniform(0.9, 1.08, (n, 1)), 0, 1)
 
 
-def hair_colors(rng, n) -> np.ndarray:
+def hair_colors(rng, n, dark=None) -> np.ndarray:
     """(n, 3): mostly near-black, some brown, blond and grey, as in the
-    crowds of the public datasets (dark top of a head is the main cue)."""
-    kind = rng.choice(4, n, p=[0.72, 0.16, 0.06, 0.06])
+    crowds of the public datasets (dark top of a head is the main cue).
+    ``dark``: the near-black share (default 0.72), the rest split
+    16 : 6 : 6."""
+    p = [0.72, 0.16, 0.06, 0.06] if dark is None else [
+        dark, *(np.array([16, 6, 6]) / 28 * (1 - dark))]
+    kind = rng.choice(4, n, p=p)
     hue = np.select([kind == 3], [rng.uniform(0, 1, n)],
                     rng.uniform(0.03, 0.11, n))
     sat = np.choose(kind, [rng.uniform(0.1, 0.5, n), rng.uniform(0.4, 0.7, n),
@@ -89,10 +95,13 @@ def any_colors(rng, n, sat=(0, 0.9), val=(0.1, 0.95)) -> np.ndarray:
 
 
 # ------------------------------------------------------------ background
-def background(rng, height, width) -> np.ndarray:
+def background(rng, height, width, family=None) -> np.ndarray:
     """(height, width, 3) float32: a two-colour gradient, smooth noise
     blobs and, in half of the images, stripes (floors, railings), so that
-    flat regions are never a shortcut for "no head here"."""
+    flat regions are never a shortcut for "no head here". ``family`` (a
+    :data:`~.scene_style.BACKGROUNDS` name) adds its texture on top."""
+    if family is not None:
+        return _family_background(rng, height, width, family)
     # (1, W) and (H, 1): broadcasting builds the (H, W) maps directly.
     xs = np.arange(width, dtype=np.float32)[None]
     ys = np.arange(height, dtype=np.float32)[:, None]
@@ -287,14 +296,71 @@ def composite(canvas, fragments, depth):
     return owner.reshape(height, width)
 
 
-def finish(canvas, rng) -> np.ndarray:
+def finish(canvas, rng, style=None) -> np.ndarray:
     """(H, W, 3) uint8 RGB: ``canvas`` with camera blur (shapes are drawn
-    with hard edges; the blur anti-aliases them) and sensor noise."""
-    sigma = rng.uniform(0.45, 0.9)
+    with hard edges; the blur anti-aliases them) and sensor noise; with a
+    :class:`~.scene_style.SceneStyle`, its lighting, blur, noise and JPEG
+    quality."""
+    if style is None:
+        sigma, amount = rng.uniform(0.45, 0.9), None
+    else:
+        gains, brightness = LIGHTING[style.lighting]
+        canvas = canvas * (np.asarray(gains, np.float32) * brightness)
+        sigma, amount = style.blur, style.noise
     img = cv2.GaussianBlur(canvas, (0, 0), sigma)
     noise = rng.standard_normal(img.shape, dtype=np.float32)
-    img += noise * rng.uniform(0.005, 0.02)
-    return np.clip(img * 255 + 0.5, 0, 255).astype(np.uint8)
+    img += noise * (rng.uniform(0.005, 0.02) if amount is None else amount)
+    img = np.clip(img * 255 + 0.5, 0, 255).astype(np.uint8)
+    if style is not None and style.jpeg_quality < 100:
+        ok, buf = cv2.imencode('.jpg', img[..., ::-1],
+                               [cv2.IMWRITE_JPEG_QUALITY, style.jpeg_quality])
+        img = cv2.imdecode(buf, cv2.IMREAD_COLOR)[..., ::-1].copy()
+    return img
+
+
+def _family_background(rng, height, width, family) -> np.ndarray:
+    """The gradient background of :func:`background` under the texture of
+    a background family (see :mod:`.scene_style`)."""
+    img = background(rng, height, width)
+    xs = np.arange(width, dtype=np.float32)[None]
+    ys = np.arange(height, dtype=np.float32)[:, None]
+    if family == 'tiles':  # floor tiles, larger toward the camera
+        size = rng.uniform(8, 24) * (1 + ys / height)
+        cell = (np.floor(xs / size) + np.floor(ys / size)) % 2
+        grout = ((xs % size) < 1.2) | ((ys % size) < 1.2)
+        tint = any_colors(rng, 1, sat=(0, 0.4), val=(0.3, 0.9))[0] - 0.5
+        img = img + cell[..., None] * tint * rng.uniform(0.2, 0.5)
+        img = np.where(grout[..., None], img * 0.6, img)
+    elif family == 'foliage':  # grass and leaves: fine, busy texture
+        green = hsv_to_rgb(rng.uniform(0.2, 0.4), rng.uniform(0.3, 0.7),
+                           rng.uniform(0.25, 0.6))
+        img = 0.4 * img + 0.6 * green
+        for cells in (8, 32, 96):
+            grid = rng.standard_normal((max(2, cells * height // width),
+                                        cells, 1)).astype(np.float32)
+            img += cv2.resize(grid, (width, height),
+                              interpolation=cv2.INTER_CUBIC)[..., None] \
+                * (0.05 if cells < 96 else 0.08)
+    elif family == 'asphalt':  # grey, grainy, with painted lines
+        grey = rng.uniform(0.2, 0.55)
+        img = 0.3 * img + 0.7 * grey + rng.standard_normal(
+            (height, width, 1)).astype(np.float32) * 0.04
+        for _ in range(int(rng.integers(0, 3))):
+            phi, offset = rng.uniform(0, np.pi), rng.uniform(0, width)
+            line = np.abs(xs * np.cos(phi) + ys * np.sin(phi) -
+                          offset) < rng.uniform(1.5, 5)
+            paint = np.float32([0.95, 0.9, 0.85]) if rng.random() < 0.6 \
+                else np.float32([0.95, 0.8, 0.2])
+            img = np.where(line[..., None], paint, img)
+    elif family == 'railings':  # strong, regular bars
+        phi = rng.uniform(-0.3, 0.3)
+        period = rng.uniform(8, 30)
+        bars = np.sin((xs * np.cos(phi) + ys * np.sin(phi)) * 2 * np.pi /
+                      period) > rng.uniform(0.3, 0.8)
+        img = np.where(bars[..., None], img * rng.uniform(0.3, 0.6), img)
+    elif family != 'gradient':
+        raise ValueError(f'unknown background family {family!r}')
+    return img.astype(np.float32)
 
 
 def _concat(parts: List[Fragments]) -> Fragments:

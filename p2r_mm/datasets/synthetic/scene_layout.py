@@ -15,16 +15,17 @@ order, or resumed. Drawing primitives are in
 """
 import zlib
 from dataclasses import asdict, dataclass
-from typing import Tuple
+from typing import Optional, Tuple
 
 import numpy as np
 from scipy.spatial import cKDTree
 
 from . import drawing as draw
+from .scene_style import SceneStyle, draw_style
 
 #: Bump whenever a change alters the images or points generated for some
 #: (seed, split, index): data sets on disk record it and are regenerated.
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,10 @@ class SceneParams:
         min_distractors: distractors in every image, however few heads.
         min_gap: head centres are at least ``min_gap * r + 1`` pixels apart
             (r: the larger radius), so another head never covers a centre.
+        vary_style: draw a :class:`~.scene_style.SceneStyle` per image
+            (background family, lighting, palette, head size and
+            perspective, camera, distractor mix); False gives the scenes
+            of generator version 1, all in one style.
     """
     image_size: Tuple[int, int] = (256, 512)
     count_range: Tuple[int, int] = (10, 400)
@@ -49,6 +54,7 @@ class SceneParams:
     distractor_ratio: Tuple[float, float] = (0.08, 0.25)
     min_distractors: int = 4
     min_gap: float = 1.2
+    vary_style: bool = True
 
     def __post_init__(self):
         # Configs and meta.json give lists; an int image size is square.
@@ -113,10 +119,18 @@ def generate_scene(seed: int, index: int, split: str = 'train',
     """Image ``index`` of ``split`` of the data set generated with
     ``seed``; a pure function of its arguments."""
     rng = scene_rng(seed, split, index)
+    # The style has its own stream, so the scenes without it stay those
+    # of generator version 1.
+    style = draw_style(scene_rng(seed, split + ':style', index), params,
+                       len(draw.DISTRACTOR_KINDS)) \
+        if params.vary_style else None
     lo, hi = params.image_size
     height, width = (int(s) for s in rng.integers(lo, hi + 1, 2))
     r_top, r_bottom = (rng.uniform(*params.radius_top),
                        rng.uniform(*params.radius_bottom))
+    if style is not None:
+        r_bottom *= style.size_scale
+        r_top = min(r_bottom, r_top * style.size_scale * style.perspective)
 
     def radius_at(y):  # perspective: linear in the row
         return r_top + (r_bottom - r_top) * y / (height - 1)
@@ -128,8 +142,10 @@ def generate_scene(seed: int, index: int, split: str = 'train',
     heads = _separated(xy, r, params.min_gap, limit=target)
     xy, r = xy[heads], r[heads]
 
-    n_dis = max(params.min_distractors,
-                int(round(rng.uniform(*params.distractor_ratio) * len(xy))))
+    ratio = rng.uniform(*params.distractor_ratio)
+    if style is not None:
+        ratio = style.distractor_ratio
+    n_dis = max(params.min_distractors, int(round(ratio * len(xy))))
     # Half among the crowd (where they are hard), half anywhere.
     dxy = np.concatenate([_sample(rng, density, 2 * n_dis, width, height),
                           _sample(rng, None, 2 * n_dis, width, height)])
@@ -140,8 +156,13 @@ def generate_scene(seed: int, index: int, split: str = 'train',
                       params.min_gap)
     keep = both[both >= len(xy)][:n_dis] - len(xy)
     dxy, dr = dxy[keep], dr[keep]
-    kind = rng.integers(0, len(draw.DISTRACTOR_KINDS), len(dxy))
-    image, head_map = _render(rng, height, width, xy, r, dxy, dr, kind)
+    if style is None:
+        kind = rng.integers(0, len(draw.DISTRACTOR_KINDS), len(dxy))
+    else:
+        kind = rng.choice(len(draw.DISTRACTOR_KINDS), len(dxy),
+                          p=style.distractor_mix)
+    image, head_map = _render(rng, height, width, xy, r, dxy, dr, kind,
+                              style)
     return SyntheticScene(image, xy.astype(np.float32),
                           r.astype(np.float32), dxy.astype(np.float32),
                           dr.astype(np.float32), kind, head_map)
@@ -207,23 +228,27 @@ def _separated(xy, r, gap, limit=None) -> np.ndarray:
 
 
 # ------------------------------------------------------------ appearance
-def _render(rng, height, width, xy, r, dxy, dr, kind):
+def _render(rng, height, width, xy, r, dxy, dr, kind,
+            style: Optional[SceneStyle] = None):
     """(image (H, W, 3) uint8, head_map (H, W) int64) of one scene."""
     n, m = len(xy), len(dxy)
     # Light from above, a little to one side (a unit vector, y down).
     light = np.array([rng.uniform(-0.5, 0.5), -rng.uniform(0.2, 0.7), 1.0])
     light /= np.linalg.norm(light)
-    back_view = rng.random(n) < 0.3
-    hat = ~back_view & (rng.random(n) < 0.1)
+    back_view = rng.random(n) < (0.3 if style is None else
+                                 style.back_view_prob)
+    hat = ~back_view & (rng.random(n) < (0.1 if style is None else
+                                         style.hat_prob))
     hair = np.where(hat[:, None], draw.any_colors(rng, n, sat=(0.3, 0.9)),
-                    draw.hair_colors(rng, n))
+                    draw.hair_colors(rng, n, None if style is None else
+                                     style.dark_hair))
     look = dict(
         aspect=rng.uniform(0.8, 0.95, n),
         # > 1: above every pixel of the disc, i.e. no face.
         hairline=np.where(back_view, 2.0, rng.uniform(-0.45, 0.15, n)),
         hair=hair, skin=draw.skin_colors(rng, n),
         eyes=~back_view & (r >= 6))
-    clothes = draw.any_colors(rng, n)
+    clothes = _clothes(rng, n, style)
 
     skin, dark = draw.skin_colors(rng, m), draw.hair_colors(rng, m)
     two_tone = rng.random(m) < 0.5
@@ -235,7 +260,8 @@ def _render(rng, height, width, xy, r, dxy, dr, kind):
     dlook = dict(color=color, color2=color2, two_tone=two_tone,
                  angle=rng.uniform(0, np.pi / 2, m))
 
-    canvas = draw.background(rng, height, width)
+    canvas = draw.background(rng, height, width,
+                             None if style is None else style.background)
     ids = np.arange(2 * n + m)
     fragments = [
         draw.heads(xy[:, 0], xy[:, 1], r, look, light, ids[:n], height,
@@ -251,4 +277,18 @@ def _render(rng, height, width, xy, r, dxy, dr, kind):
                             dxy[:, 1] + 0.25 * dr])
     owner = draw.composite(canvas, fragments, depth)
     head_map = np.where(owner < n, owner, -1)
-    return draw.finish(canvas, rng), head_map
+    return draw.finish(canvas, rng, style), head_map
+
+
+def _clothes(rng, n, style) -> np.ndarray:
+    """(n, 3) clothes colours: varied, mostly one team colour, or dark
+    winter coats."""
+    varied = draw.any_colors(rng, n)
+    if style is None or style.clothes == 'varied':
+        return varied
+    if style.clothes == 'dark':
+        return draw.any_colors(rng, n, sat=(0, 0.4), val=(0.05, 0.3))
+    team = draw.hsv_to_rgb((style.team_hue + rng.uniform(-0.03, 0.03, n)) %
+                           1.0, rng.uniform(0.6, 0.9, n),
+                           rng.uniform(0.4, 0.9, n))
+    return np.where((rng.random(n) < 0.75)[:, None], team, varied)

@@ -7,7 +7,7 @@ from ..custom_crowd import CustomCrowdDataset
 from .scene_layout import SceneParams
 from .writing import ensure_split
 
-DEFAULT_NUM_IMAGES = dict(train=200, test=50)
+DEFAULT_NUM_IMAGES = dict(train=200, val=50, test=50)
 
 
 @DATASETS.register_module()
@@ -25,10 +25,12 @@ class SyntheticCrowdDataset(CustomCrowdDataset):
 
     Args:
         data_root (str): the folder holding the splits.
-        split (str): ``'train'`` or ``'test'``; each has its own images,
-            independent of the other's for the same ``generator_seed``.
+        split (str): ``'train'``, ``'val'`` (held out: selects
+            checkpoints) or ``'test'`` (read once, at the selected
+            checkpoint); each has its own images, drawn from independent
+            random streams for the same ``generator_seed``.
         num_images (int, optional): images in the split; default 200 for
-            train, 50 for test.
+            train, 50 for val and 50 for test.
         image_size (int | tuple[int, int]): (min, max) of each image side,
             pixels, or one size for square images.
         generator_seed (int): seed of the images. ``seed`` keeps its
@@ -46,7 +48,7 @@ class SyntheticCrowdDataset(CustomCrowdDataset):
 
     METAINFO = dict(classes=('person', ), dataset_name='synthetic_crowd')
     GENERATES_DATA = True
-    SPLITS = ('train', 'test')
+    SPLITS = ('train', 'val', 'test')
     LAYOUT = ('{root}/\n'
               '  {split}/images/000000.jpg, 000001.jpg, ...\n'
               '  {split}/annotations.json  ({{"000000.jpg": [[x, y], ...], '

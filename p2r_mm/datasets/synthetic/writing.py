@@ -6,7 +6,8 @@ One folder per split, readable by :class:`CustomCrowdDataset` as is::
     root/train/annotations.json   {"000000.jpg": [[x, y], ...], ...}
     root/train/meta.json          generator version, seed, parameters,
                                   count statistics
-    root/test/...                 the same for the test split
+    root/val/..., root/test/...   the same for the validation and test
+                                  splits
 
 A split is written to a temporary folder beside it and renamed into place
 when complete, so a crash or two processes racing never leave a partial

@@ -7,6 +7,7 @@ from mmengine.model import BaseModel
 from mmengine.registry import DefaultScope
 from torch import Tensor
 
+from p2r_mm.evaluation.metrics import pseudo_label_quality
 from p2r_mm.registry import MODELS
 from p2r_mm.structures import CrowdDataSample
 from ..utils import cutout_cell_weights
@@ -14,7 +15,7 @@ from .pseudo_labels import pseudo_points_from_logits
 
 DEFAULT_SEMI_TRAIN_CFG = dict(
     pseudo_logit_thr=0.0, confidence_thr=0.7, teacher_bn='batch',
-    skip_unsup_when_unweighted=True)
+    skip_unsup_when_unweighted=True, pseudo_quality=None)
 
 
 @MODELS.register_module()
@@ -46,6 +47,17 @@ class SemiPointCounter(BaseModel):
     student (``MeanTeacherHook(skip_buffer=True)``); ``'ema'`` runs the
     teacher in eval mode with running statistics that follow the
     student's by EMA (use the hook with ``skip_buffer=False``).
+
+    ``semi_train_cfg.pseudo_quality`` (off by default): a dict such as
+    ``dict(match_distance=8.0)`` logs, whenever the unlabelled branch runs,
+    how the teacher's pseudo-points compare with the annotations of the
+    unlabelled crops, which training never uses (the weak views'
+    ``gt_points``: the unlabelled pipeline must load them, as the
+    synthetic configs do). Logged: ``pseudo_precision``,
+    ``pseudo_recall``, ``pseudo_f1``, ``pseudo_count_ratio`` and the same
+    for the confident pseudo-points (``confident_*``); see
+    :func:`~p2r_mm.evaluation.metrics.pseudo_label_quality`. Only these
+    statistics read the hidden points; no loss does.
 
     Args:
         counter (dict): config of the :class:`PointCounter`.
@@ -131,25 +143,27 @@ class SemiPointCounter(BaseModel):
                                       'loss_point']
         weight = float(self.unsup_weight)
         zero = l_sup.new_zeros(())
-        l_unsup, n_points, confident = zero, zero, zero
+        l_unsup, stats = zero, dict(pseudo_points=zero,
+                                    pseudo_confident=zero)
         if 'unsup_teacher' in multi_batch_inputs and (
                 self.unsup_started or weight > 0 or
                 not self.semi_train_cfg['skip_unsup_when_unweighted']):
-            l_unsup, n_points, confident = self.unsup_loss(
-                multi_batch_inputs, multi_batch_data_samples)
+            l_unsup, stats = self.unsup_loss(multi_batch_inputs,
+                                             multi_batch_data_samples)
         return dict(
             loss_semi=(l_sup + weight * l_unsup) / (1 + weight),
             sup=l_sup.detach(),
             unsup=l_unsup.detach(),
             unsup_weight=l_sup.new_tensor(weight),
-            pseudo_points=n_points,
-            pseudo_confident=confident)
+            **stats)
 
     def unsup_loss(self, inputs: Dict[str, Tensor],
                    samples: Dict[str, List[CrowdDataSample]]):
         """The student's loss on the strong view against the teacher's
-        pseudo-points. Returns (loss, mean pseudo-points per image,
-        fraction of them that are confident)."""
+        pseudo-points. Returns the loss and the logged statistics (0-dim
+        tensors): ``pseudo_points`` (mean per image), ``pseudo_confident``
+        (the confident fraction) and, with ``pseudo_quality``, their
+        quality against the hidden annotations."""
         stride = self.student.stride
         weak = samples['unsup_teacher']
         with torch.no_grad():
@@ -167,7 +181,25 @@ class SemiPointCounter(BaseModel):
         loss = self.unsup_loss_fn(logits, points, stride, confidences,
                                   pixel_weights)
         n_total = sum(len(p) for p in points)
-        n_points = logits.new_tensor(n_total / len(points))
-        confident = logits.new_tensor(
-            float(sum(c.sum() for c in confidences)) / max(n_total, 1))
-        return loss, n_points, confident
+        stats = dict(
+            pseudo_points=n_total / len(points),
+            pseudo_confident=float(sum(c.sum() for c in confidences)) /
+            max(n_total, 1))
+        quality = self.semi_train_cfg['pseudo_quality']
+        if quality:
+            stats.update(pseudo_label_quality(
+                points, confidences, self._hidden_points(weak),
+                **(quality if isinstance(quality, dict) else {})))
+        return loss, {k: logits.new_tensor(v) for k, v in stats.items()}
+
+    @staticmethod
+    def _hidden_points(samples: List[CrowdDataSample]) -> List[Tensor]:
+        """The weak views' annotations, for ``pseudo_quality`` only."""
+        missing = [s.metainfo.get('img_path', '?') for s in samples
+                   if s.gt_points is None]
+        if missing:
+            raise ValueError(
+                'semi_train_cfg.pseudo_quality needs the annotations of the '
+                'unlabelled images (LoadCrowdAnnotations in the unlabelled '
+                f'pipeline); none for {missing[0]}')
+        return [s.gt_points for s in samples]

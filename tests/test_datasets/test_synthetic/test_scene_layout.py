@@ -5,8 +5,16 @@ from p2r_mm.datasets.synthetic.drawing import DISTRACTOR_KINDS
 from p2r_mm.datasets.synthetic.scene_layout import SceneParams, generate_scene
 
 
+V1 = SceneParams(vary_style=False)  # one style: the appearance tests
+
+
 @pytest.fixture(scope='module')
 def scenes():
+    return [generate_scene(0, k, params=V1) for k in range(16)]
+
+
+@pytest.fixture(scope='module')
+def styled():
     return [generate_scene(0, k) for k in range(16)]
 
 
@@ -20,8 +28,9 @@ def test_scene_depends_only_on_seed_split_and_index():
                 or not np.array_equal(other.image, a.image))
 
 
-def test_points_are_visible_head_centres(scenes):
-    for s in scenes:
+@pytest.mark.parametrize('which', ['scenes', 'styled'])
+def test_points_are_visible_head_centres(which, request):
+    for s in request.getfixturevalue(which):
         h, w = s.image.shape[:2]
         assert s.image.dtype == np.uint8 and s.points.dtype == np.float32
         assert s.points.shape == (len(s.radii), 2)
@@ -81,3 +90,25 @@ def test_scene_params_are_checked():
         SceneParams(count_range=(50, 10))
     with pytest.raises(ValueError, match='image_size must be'):
         SceneParams(image_size=(8, 8))
+
+
+def test_styles_make_images_differ_as_scenes_do(scenes, styled):
+    from p2r_mm.datasets.synthetic.scene_layout import scene_rng
+    from p2r_mm.datasets.synthetic.scene_style import draw_style
+    styles = [draw_style(scene_rng(0, 'train:style', k), SceneParams(),
+                         len(DISTRACTOR_KINDS)) for k in range(16)]
+    assert len({st.background for st in styles}) >= 3
+    assert len({st.lighting for st in styles}) >= 3
+    # Head sizes vary between images far more than within one style.
+    def spread(ss):
+        return np.std([np.log(s.radii.mean()) for s in ss])
+    assert spread(styled) > 1.5 * spread(scenes)
+    # So do colour statistics (lighting, background, palette).
+    def colour_spread(ss):
+        return np.std([s.image.reshape(-1, 3).mean(0) for s in ss], 0).mean()
+    assert colour_spread(styled) > colour_spread(scenes)
+    # Perspective never inverts: the top heads are at most the bottom's.
+    for s in styled:
+        lower = s.points[:, 1] > s.image.shape[0] / 2
+        if lower.sum() >= 3 and (~lower).sum() >= 3:
+            assert s.radii[lower].mean() > 0.85 * s.radii[~lower].mean()

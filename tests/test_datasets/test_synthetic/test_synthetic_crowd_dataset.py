@@ -17,15 +17,23 @@ from .small_data import SMALL, SMALL_PARAMS, infos, synthetic
 TOOL = osp.join(osp.dirname(__file__), '..', '..', '..', 'tools',
                 'dataset_converters', 'make_synthetic_crowd.py')
 
-def test_train_and_test_splits(tmp_path):
-    train = synthetic(tmp_path, num_images=3)
-    test = synthetic(tmp_path, split='test', num_images=2)
-    assert sorted(os.listdir(tmp_path)) == ['test', 'train']
-    assert len(test) == 2 and test.describe().endswith("split='test')")
-    assert not np.array_equal(train.get_data_info(0)['gt_points'],
-                              test.get_data_info(0)['gt_points'])
+def test_train_val_and_test_splits_are_disjoint(tmp_path):
+    splits = {s: synthetic(tmp_path, split=s, num_images=n)
+              for s, n in (('train', 6), ('val', 4), ('test', 4))}
+    assert sorted(os.listdir(tmp_path)) == ['test', 'train', 'val']
+    assert len(splits['val']) == 4
+    assert splits['val'].describe().endswith("split='val')")
+    # No image of one split appears in another (by content).
+    seen = {}
+    for split, dataset in splits.items():
+        for info in infos(dataset):
+            with open(info['img_path'], 'rb') as f:
+                key = f.read()
+            assert key not in seen, (info['img_path'], seen.get(key))
+            seen[key] = info['img_path']
+            assert len(info['gt_points'])
     with pytest.raises(ValueError, match='split must be one of'):
-        synthetic(tmp_path, split='val')
+        synthetic(tmp_path, split='holdout')
     with pytest.raises(ValueError, match='fixed by the generated layout'):
         synthetic(tmp_path, ann_file='x.json')
 
@@ -65,7 +73,8 @@ def test_builds_from_config_with_a_pipeline(tmp_path):
 def test_converter_tool(tmp_path, monkeypatch, capsys):
     out = str(tmp_path / 'syn')
     monkeypatch.setattr(sys, 'argv', [
-        TOOL, '--out', out, '--num-train', '3', '--num-test', '2',
+        TOOL, '--out', out, '--num-train', '3', '--num-val', '1',
+        '--num-test', '2',
         '--image-size', '64', '96', '--count-range', '5', '40',
         '--workers', '1', '--preview', '2'])
     runpy.run_path(TOOL, run_name='__main__')
@@ -74,7 +83,7 @@ def test_converter_tool(tmp_path, monkeypatch, capsys):
     assert '2 images' in printed and 'median' in printed
     assert sorted(os.listdir(osp.join(out, 'preview'))) == [
         'test_000000.png', 'test_000001.png', 'train_000000.png',
-        'train_000001.png']
+        'train_000001.png', 'val_000000.png']
     with open(osp.join(out, 'train', 'annotations.json')) as f:
         assert sorted(json.load(f)) == ['000000.jpg', '000001.jpg',
                                         '000002.jpg']

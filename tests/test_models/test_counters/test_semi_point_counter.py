@@ -296,3 +296,62 @@ def test_predictor_is_the_predict_on_model():
     img = torch.randn(1, 3, 64, 64)
     torch.testing.assert_close(model(img, mode='tensor'),
                                model.teacher._forward(img))
+
+
+def with_hidden_points(samples, points):
+    """The unlabelled samples of ``samples`` with annotations that training
+    must never use (both views, as the pipeline packs them)."""
+    for branch in ('unsup_teacher', 'unsup_student'):
+        for s, pts in zip(samples[branch], points):
+            s.gt_points = torch.tensor(pts, dtype=torch.float32).reshape(
+                -1, 2)
+    return samples
+
+
+def student_gradients(model, inputs, samples):
+    model.zero_grad()
+    out = model.loss(inputs, samples)
+    out['loss_semi'].backward()
+    grads = [p.grad.clone() for p in model.student.parameters()
+             if p.grad is not None]
+    return out, grads
+
+
+def test_hidden_points_are_measured_never_trained_on():
+    model = perturbed_teacher(semi_model(
+        semi_train_cfg=dict(pseudo_quality=dict(match_distance=8.0))))
+    model.unsup_weight = 1.0
+    model.train()
+    inputs, samples = batch()
+    _, points = expected_unsup(model, inputs,
+                               MODELS.build(dict(type='P2RLoss')))
+    # The hidden heads are the pseudo-points of image 0 themselves, and
+    # none on image 1: precision = the share of image 0's points.
+    truth = [points[0].tolist(), []]
+    out, grads = student_gradients(model, inputs,
+                                   with_hidden_points(samples, truth))
+    n0, n1 = len(points[0]), len(points[1])
+    assert out['pseudo_recall'].item() == pytest.approx(1.0)
+    assert out['pseudo_precision'].item() == pytest.approx(n0 / (n0 + n1))
+    assert out['pseudo_count_ratio'].item() == pytest.approx(
+        (n0 + n1) / n0)
+    # Other hidden points: other statistics, the very same gradients.
+    _, samples = batch()
+    moved = [[[5.0, 60.0]], [[30.0, 30.0], [40.0, 8.0]]]
+    out2, grads2 = student_gradients(model, inputs,
+                                     with_hidden_points(samples, moved))
+    assert out2['pseudo_count_ratio'].item() == pytest.approx((n0 + n1) / 3)
+    assert out2['loss_semi'].item() == out['loss_semi'].item()
+    assert all(torch.equal(a, b) for a, b in zip(grads, grads2))
+
+
+def test_pseudo_quality_needs_the_unlabelled_annotations():
+    model = perturbed_teacher(semi_model(
+        semi_train_cfg=dict(pseudo_quality=dict(match_distance=8.0))))
+    model.unsup_weight = 1.0
+    inputs, samples = batch()
+    with pytest.raises(ValueError, match='LoadCrowdAnnotations'):
+        model.loss(inputs, samples)
+    # Off (the default), annotations are not needed and not logged.
+    model.semi_train_cfg['pseudo_quality'] = None
+    assert 'pseudo_precision' not in model.loss(inputs, samples)

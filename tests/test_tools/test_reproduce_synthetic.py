@@ -1,0 +1,126 @@
+"""tools/analysis_tools/reproduce_synthetic.py: the report path, on run
+folders written here as the training and test tools leave them."""
+import importlib.util
+import json
+import os.path as osp
+
+import pytest
+
+from .test_train_test_tools import REPO
+
+spec = importlib.util.spec_from_file_location(
+    'reproduce_synthetic',
+    osp.join(REPO, 'tools', 'analysis_tools', 'reproduce_synthetic.py'))
+tool = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(tool)
+
+# Test MAE per method and seed: the oracle is far better than labelled-only
+# (the benchmark is fit), P2R-semi in between, P2P-semi over-counting.
+MAE = dict(labelled_only=[10.0, 12.0, 11.0], full_label=[4.0, 5.0, 4.5],
+           p2r_semi=[8.0, 9.0, 7.0], p2p_semi=[20.0, 25.0, 30.0])
+RATIO = dict(labelled_only=1.0, full_label=1.0, p2r_semi=1.05,
+             p2p_semi=1.4)
+
+
+def write_run(run_dir, method, seed, mae):
+    """What tools/train.py and tools/test.py leave in a run folder."""
+    run_dir.mkdir(parents=True)
+    vis = run_dir / '20260101_000000' / 'vis_data'
+    vis.mkdir(parents=True)
+    ratio = RATIO[method]
+    lines = [dict(lr=1e-3, loss=1.0, epoch=1, iter=10, step=10)]
+    if method in tool.SEMI:
+        lines += [dict(loss=1.0, epoch=e, iter=10 * e, step=10 * e,
+                       pseudo_points=30.0 + e, pseudo_precision=0.9 - e / 10,
+                       pseudo_recall=0.8, pseudo_f1=0.85,
+                       pseudo_count_ratio=ratio, confident_precision=0.95,
+                       confident_recall=0.5, confident_count_ratio=0.6,
+                       unsup_weight=min(2.0, e - 1.0)) for e in (2, 3)]
+    lines += [{'mae': mae + 1 + e, 'rmse': mae + 3, 'count_ratio':
+               1 + (ratio - 1) * e / 2, 'mae4_rmse': 5 * mae,
+               'loc/f1@8': 0.7, 'step': e} for e in (1, 2)]
+    (vis / 'scalars.json').write_text(
+        '\n'.join(json.dumps(x) for x in lines) + '\n')
+    (run_dir / 'best_mae4_rmse_epoch_2.pth').write_bytes(b'')
+    (run_dir / 'epoch_2.pth').write_bytes(b'')
+    (run_dir / 'last_checkpoint').write_text(str(run_dir / 'epoch_2.pth'))
+    for which, shift in (('best', 0.0), ('last', 0.5)):
+        log = run_dir / f'test_{which}' / '20260101_000100'
+        log.mkdir(parents=True)
+        (log / '20260101_000100.json').write_text(json.dumps(dict(
+            mae=mae + shift, rmse=mae + 2, count_ratio=ratio, nae=0.1,
+            mae4_rmse=5 * mae + 2, **{'loc/f1@4': 0.5, 'loc/f1@8': 0.7})))
+    result = tool.collect_run(str(run_dir), method, seed, 2.5)
+    (run_dir / 'result.json').write_text(json.dumps(result))
+    return result
+
+
+@pytest.fixture
+def finished(tmp_path):
+    for method, maes in MAE.items():
+        for seed, mae in enumerate(maes):
+            write_run(tmp_path / 'work' / method / f'seed{seed}', method,
+                      seed, mae)
+    return tmp_path
+
+
+def test_collect_reads_selection_tests_and_curves(tmp_path):
+    r = write_run(tmp_path / 'run', 'p2r_semi', 0, 8.0)
+    assert r['best_epoch'] == 2
+    assert r['test_best']['mae'] == 8.0 and r['test_last']['mae'] == 8.5
+    assert [h['epoch'] for h in r['val_history']] == [1, 2]
+    assert [h['epoch'] for h in r['pseudo_history']] == [2, 3]
+    assert r['pseudo_history'][0]['pseudo_precision'] == pytest.approx(0.7)
+
+
+def test_report_only_writes_the_table_and_checks(finished):
+    out = finished / 'docs' / 'results_synthetic'
+    tool.main(['--report-only', '--work-dir', str(finished / 'work'),
+               '--out', str(out), '--plots', str(finished / 'docs' /
+                                                 'images')])
+    data = json.loads(out.with_suffix('.json').read_text())
+    assert set(data['methods']) == set(MAE)
+    for method, maes in MAE.items():
+        m = data['methods'][method]
+        assert m['seeds'] == [0, 1, 2]
+        assert m['test_mae'] == maes
+        assert m['last_test_mae'] == [x + 0.5 for x in maes]
+        assert len(m['test_rmse']) == len(m['count_ratio']) == 3
+    v = data['validity']
+    assert v['labelled_only_mae'] == pytest.approx(11.0)
+    assert v['full_label_mae'] == pytest.approx(4.5)
+    assert v['fit'] is True  # 4.5 <= 0.6 * 11, std 1 <= 0.25 * 6.5
+    assert data['claims']['p2r_vs_labelled_only']['ratio'] == \
+        pytest.approx(8 / 11)
+    assert data['claims']['p2r_vs_labelled_only']['holds'] is True
+    assert data['claims']['p2p_overcounts']['holds'] is True
+    md = out.with_suffix('.md').read_text()
+    assert '| labelled-only (`configs/supervised/synthetic_5pct.py`) | ' \
+        '11.00 ± 1.00 |' in md
+    assert '**fit**' in md and 'ratio 0.41' in md
+    assert '| P2R-semi | 2 | 1.0 | 32.0 | 0.700 |' in md
+    assert (finished / 'docs' / 'images' /
+            'synthetic_pseudo_labels.png').is_file()
+    assert str(finished) not in md  # no machine paths
+
+
+def test_an_unfit_benchmark_is_reported_as_such(finished):
+    # The oracle no better than labelled-only: no headroom.
+    for seed in range(3):
+        path = finished / 'work' / 'full_label' / f'seed{seed}' / \
+            'result.json'
+        r = json.loads(path.read_text())
+        r['test_best']['mae'] = 10.5
+        path.write_text(json.dumps(r))
+    out = finished / 'report'
+    tool.main(['--report-only', '--work-dir', str(finished / 'work'),
+               '--out', str(out), '--plots', ''])
+    data = json.loads(out.with_suffix('.json').read_text())
+    assert data['validity']['fit'] is False
+    assert '**not fit** (no headroom' in out.with_suffix('.md').read_text()
+
+
+def test_report_only_without_runs_fails(tmp_path):
+    with pytest.raises(SystemExit, match='no finished runs'):
+        tool.main(['--report-only', '--work-dir', str(tmp_path),
+                   '--out', str(tmp_path / 'r'), '--plots', ''])
