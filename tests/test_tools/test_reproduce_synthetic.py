@@ -76,6 +76,7 @@ def test_collect_reads_selection_tests_and_curves(tmp_path):
 def test_report_only_writes_the_table_and_checks(finished):
     out = finished / 'docs' / 'results_synthetic'
     tool.main(['--report-only', '--work-dir', str(finished / 'work'),
+               '--results-dir', str(finished / 'kept'),
                '--out', str(out), '--plots', str(finished / 'docs' /
                                                  'images')])
     data = json.loads(out.with_suffix('.json').read_text())
@@ -114,6 +115,7 @@ def test_an_unfit_benchmark_is_reported_as_such(finished):
         path.write_text(json.dumps(r))
     out = finished / 'report'
     tool.main(['--report-only', '--work-dir', str(finished / 'work'),
+               '--results-dir', str(finished / 'kept'),
                '--out', str(out), '--plots', ''])
     data = json.loads(out.with_suffix('.json').read_text())
     assert data['validity']['fit'] is False
@@ -123,4 +125,21 @@ def test_an_unfit_benchmark_is_reported_as_such(finished):
 def test_report_only_without_runs_fails(tmp_path):
     with pytest.raises(SystemExit, match='no finished runs'):
         tool.main(['--report-only', '--work-dir', str(tmp_path),
+                   '--results-dir', str(tmp_path / 'kept'),
                    '--out', str(tmp_path / 'r'), '--plots', ''])
+
+
+def test_kept_results_continue_without_the_work_dir(finished):
+    kept = finished / 'kept'
+    first = finished / 'first'
+    tool.main(['--report-only', '--work-dir', str(finished / 'work'),
+               '--results-dir', str(kept), '--out', str(first),
+               '--plots', ''])
+    assert len(list(kept.glob('*_seed*.json'))) == 12
+    # Another machine: no work dir, only the committed run results.
+    again = finished / 'again'
+    tool.main(['--report-only', '--work-dir', str(finished / 'nothing'),
+               '--results-dir', str(kept), '--out', str(again),
+               '--plots', ''])
+    assert json.loads(again.with_suffix('.json').read_text())['methods'] \
+        == json.loads(first.with_suffix('.json').read_text())['methods']

@@ -5,15 +5,18 @@ Usage:
     python tools/analysis_tools/reproduce_synthetic.py
         [--methods labelled_only full_label p2r_semi p2p_semi]
         [--seeds 0 1 2] [--work-dir work_dirs/reproduce_synthetic]
-        [--out docs/results_synthetic] [--report-only] [--cfg-options ...]
+        [--out docs/results_synthetic] [--results-dir DIR] [--report-only]
+        [--cfg-options ...]
 
 Each run is ``tools/train.py CONFIG --cfg-options randomness.seed=S`` in a
 subprocess, in ``WORK_DIR/<method>/seed<S>/``. Validation runs on the
 held-out ``val`` split and selects the best checkpoint (lowest 4 * MAE +
 RMSE); ``tools/test.py`` then reads the test split once at that checkpoint
-and once at the last one. A finished run leaves ``result.json`` and is not
-trained again, so a reproduction can be stopped and continued;
-``--report-only`` rebuilds the report from the finished runs alone.
+and once at the last one. A finished run's numbers go to
+``--results-dir`` (``docs/results_synthetic_runs/<method>_seed<S>.json``,
+committed with the report) and it is not trained again, so a reproduction
+can be stopped and continued, on another machine too; ``--report-only``
+rebuilds the report from the finished runs alone.
 
 What the report checks:
 
@@ -61,6 +64,12 @@ def parse_args(argv=None):
     parser.add_argument('--out', default=osp.join(REPO, 'docs',
                                                   'results_synthetic'),
                         help='output path without extension (.md, .json)')
+    parser.add_argument('--results-dir', default=osp.join(
+        REPO, 'docs', 'results_synthetic_runs'),
+                        help='where each finished run\'s numbers are kept '
+                        '(<method>_seed<S>.json, small enough to commit); a '
+                        'run found there or in its work dir is not trained '
+                        'again')
     parser.add_argument('--plots', default=osp.join(REPO, 'docs', 'images'),
                         help='folder of the curves (empty: no plots)')
     parser.add_argument('--cfg-options', nargs='+', default=[],
@@ -109,6 +118,14 @@ def train_and_test(method, seed, run_dir, cfg_options):
     with open(osp.join(run_dir, 'result.json'), 'w') as f:
         json.dump(result, f, indent=1)
     return result
+
+
+def keep_result(result, path):
+    """Copy a finished run's numbers to the results folder."""
+    if not osp.isfile(path):
+        os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+        with open(path, 'w') as f:
+            json.dump(result, f, indent=1)
 
 
 def best_checkpoint(run_dir):
@@ -530,13 +547,20 @@ def machine():
 def main(argv=None):
     args = parse_args(argv)
     runs = []
-    for method in args.methods:
-        for seed in args.seeds:
+    # Seed by seed, so that a stopped reproduction has whole seeds.
+    for seed in args.seeds:
+        for method in args.methods:
             run_dir = osp.join(args.work_dir, method, f'seed{seed}')
-            done = osp.join(run_dir, 'result.json')
-            if osp.isfile(done):
-                with open(done) as f:
-                    runs.append(json.load(f))
+            kept = osp.join(args.results_dir, f'{method}_seed{seed}.json')
+            for done in (kept, osp.join(run_dir, 'result.json')):
+                if osp.isfile(done):
+                    with open(done) as f:
+                        runs.append(json.load(f))
+                    keep_result(runs[-1], kept)
+                    break
+            else:
+                done = None
+            if done is not None:
                 continue
             if args.report_only:
                 print(f'skipped (not finished): {method} seed {seed}')
@@ -544,6 +568,7 @@ def main(argv=None):
             print(f'== {METHODS[method][0]}, seed {seed}', flush=True)
             runs.append(train_and_test(method, seed, run_dir,
                                        args.cfg_options))
+            keep_result(runs[-1], kept)
             t = runs[-1]['test_best']
             print(f"   test MAE {t['mae']:.2f} (epoch "
                   f"{runs[-1]['best_epoch']}), "
