@@ -1,8 +1,9 @@
 from .counting_metric import CountingMetric
 from .dump_counting_results import DumpCountingResults
 from .localization_metric import LocalizationMetric, count_matches
+from .nwpu_submission import DumpNWPUSubmission
 
 __all__ = [
-    'CountingMetric', 'DumpCountingResults', 'LocalizationMetric',
-    'count_matches'
+    'CountingMetric', 'DumpCountingResults', 'DumpNWPUSubmission',
+    'LocalizationMetric', 'count_matches'
 ]
