@@ -167,7 +167,8 @@ def summary(stats: dict, out_dir: str, ignored: Dict[str, int]) -> str:
         text += (f'; {stats["images"] - stats["labelled"]} unlabelled '
                  '(load them with allow_unannotated=True)')
     if stats.get('stale'):
-        text += (f'\nwarning: {out_dir}/images also holds {len(stats["stale"])}'
+        n_stale = len(stats['stale'])
+        text += (f'\nwarning: {out_dir}/images also holds {n_stale}'
                  f' images that this conversion did not write (e.g. '
                  f'{stats["stale"][0]}): they load as unlabelled images; '
                  'delete them if they do not belong')
