@@ -85,11 +85,11 @@ def test_tta_averages_the_mirrored_logits(tiny):
 def test_out_pkl_and_show_in_a_window(tiny):
     tmp, config, ckpt, images = tiny
     windows, pkl = tmp / 'windows.log', tmp / 'preds.pkl'
-    run_test_tool(config, ckpt, '--work-dir', tmp / 'w', '--out', pkl, '--show',
-            '--wait-time', '0.25',
-            env=dict(DISPLAY=':99', FAKE_WINDOW_LOG=str(windows),
-                     MPLBACKEND='module://tests.test_tools.'
-                     'fake_window_backend'))
+    run_test_tool(config, ckpt, '--work-dir', tmp / 'w', '--out', pkl,
+                  '--show', '--wait-time', '0.25',
+                  env=dict(DISPLAY=':99', FAKE_WINDOW_LOG=str(windows),
+                           MPLBACKEND='module://tests.test_tools.'
+                           'fake_window_backend'))
     with open(pkl, 'rb') as f:
         samples = pickle.load(f)  # MMEngine's DumpResults: sample dicts
     assert [s['img_path'] for s in samples] == list(images)

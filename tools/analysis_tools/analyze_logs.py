@@ -123,7 +123,13 @@ def cal_train_time(argv) -> None:
 
 
 def main():
-    argv = sys.argv[1:]
+    try:
+        dispatch(sys.argv[1:])
+    except FileNotFoundError as e:
+        raise SystemExit(f'analyze_logs.py: error: {e}')
+
+
+def dispatch(argv):
     if argv and argv[0] == 'cal_train_time':
         return cal_train_time(argv[1:])
     if argv and argv[0] == 'plot_curve':
