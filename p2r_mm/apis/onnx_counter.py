@@ -14,7 +14,7 @@ import torch
 from mmengine.model import BaseModel
 from torch import Tensor
 
-from p2r_mm.models.counters import check_tile_cfg, tiled_logits
+from p2r_mm.models.counters import check_test_cfg, predict_logits
 from p2r_mm.registry import MODELS
 from p2r_mm.structures import CrowdDataSample
 from .deploy_extra import import_deploy_package
@@ -70,8 +70,8 @@ class OnnxCounter(BaseModel):
             threshold and ``predict_by_logits`` are used (its few weights
             stay unused: the graph holds the trained ones).
         data_preprocessor (dict): the counter's (normalise, pad to /32).
-        test_cfg (dict, optional): ``dict(tile=dict(size, overlap))`` as
-            for :class:`PointCounter`.
+        test_cfg (dict, optional): ``tile=dict(size, overlap)`` and
+            ``flip`` as for :class:`PointCounter`.
         device (str): 'cpu' or 'cuda[:N]' (needs onnxruntime-gpu). Inputs
             and outputs are CPU tensors either way.
 
@@ -91,7 +91,7 @@ class OnnxCounter(BaseModel):
         super().__init__(data_preprocessor=data_preprocessor)
         self.head = MODELS.build(head)
         self.test_cfg = dict(test_cfg or {})
-        check_tile_cfg(self.test_cfg.get('tile'))
+        check_test_cfg(self.test_cfg)
         self.onnx_file = str(onnx_file)
         self.session = create_session(self.onnx_file, device)
         inputs = self.session.get_inputs()
@@ -151,11 +151,8 @@ class OnnxCounter(BaseModel):
                 inputs: Tensor,
                 data_samples: Sequence[CrowdDataSample],
                 rescale: bool = True) -> List[CrowdDataSample]:
-        if self.test_cfg.get('tile') is not None:
-            logits = tiled_logits(self._forward, inputs,
-                                  self.test_cfg['tile'], self.stride)
-        else:
-            logits = self._forward(inputs)
+        logits = predict_logits(self._forward, inputs, self.test_cfg,
+                             self.stride)
         return self.head.predict_by_logits(logits, data_samples, rescale)
 
 

@@ -84,6 +84,20 @@ def test_onnxruntime_tiles_like_pytorch(exported):
         init_counter(f['cfg'], f['onnx'], tile=(60, 20))
 
 
+def test_onnxruntime_flips_like_pytorch(exported):
+    _, f = exported
+    img = random_image(50, 70, seed=5)
+    flip = {'model.test_cfg.flip': True}
+    onnx_tta = init_counter(f['cfg'], f['onnx'], cfg_options=flip)
+    assert onnx_tta.test_cfg['flip'] is True
+    tta = inference_counter(onnx_tta, img)
+    assert_same_prediction(
+        tta, inference_counter(init_counter(f['cfg'], f['pth'],
+                                            cfg_options=flip), img))
+    plain = inference_counter(init_counter(f['cfg'], f['onnx']), img)
+    assert not torch.allclose(tta.pred_logits, plain.pred_logits)
+
+
 def test_fixed_size_export_needs_that_size(exported):
     _, f = exported
     model = init_counter(f['cfg'], f['fixed'])

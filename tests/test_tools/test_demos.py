@@ -1,6 +1,7 @@
 """tools/demo/image_demo.py and video_demo.py, run as subprocesses with a
 tiny counter whose predictions are known (see tests/test_apis)."""
 import csv
+import importlib.util
 import json
 import os
 import subprocess
@@ -112,3 +113,132 @@ def test_video_demo(tiny):
     failed = run('tools/demo/video_demo.py', config, ckpt, bad, '--out',
                  tmp / 'x.mp4', ok=False)
     assert 'cannot read video' in failed.stderr and 'bad.mp4' in failed.stderr
+
+
+def write_video(path, n, fps=10):
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*'mp4v'), fps,
+                             (64, 48))
+    for k in range(n):
+        writer.write(random_image(48, 64, seed=k))
+    writer.release()
+
+
+def count_frames(path):
+    cap = cv2.VideoCapture(str(path))
+    frames = 0
+    while cap.read()[0]:
+        frames += 1
+    cap.release()
+    return frames
+
+
+def test_video_demo_reads_a_stream_url(tiny):
+    tmp, config, ckpt = tiny
+    video = tmp / 'stream.mp4'
+    write_video(video, 4)
+    out = tmp / 'stream_out' / 'counted.mp4'
+    url = video.resolve().as_uri()  # file:///...: a URL OpenCV opens
+    log = run('tools/demo/video_demo.py', config, ckpt, url, '--out', out,
+              '--max-dropped', '2', '--retry-wait', '0.01').stdout
+    assert 'processed 4 frames, 4 counted' in log
+    assert count_frames(out) == 4
+    rows = read_csv(out.with_suffix('.csv'))[1:]
+    assert [r[0] for r in rows] == ['0', '1', '2', '3']
+    assert all(r[2] == '48' for r in rows)
+    # A live source's time is the wall clock since its first frame.
+    times = [float(r[1]) for r in rows]
+    assert times[0] == 0 and times == sorted(times)
+    failed = run('tools/demo/video_demo.py', config, ckpt,
+                 'rtsp://127.0.0.1:9/none', '--out', tmp / 'x.mp4',
+                 '--max-dropped', '1', ok=False)
+    assert "cannot read stream 'rtsp://127.0.0.1:9/none'" in failed.stderr
+
+
+class FakeCapture:
+    """A camera whose reads fail where ``script`` says None, and that is
+    interrupted (Ctrl-C) when the script runs out; ``on_read`` is called
+    before every read."""
+
+    def __init__(self, script, on_read):
+        self.script = list(script)
+        self.on_read = on_read
+        self.released = False
+
+    def isOpened(self):
+        return True
+
+    def read(self):
+        self.on_read()
+        if not self.script:
+            raise KeyboardInterrupt
+        frame = self.script.pop(0)
+        return frame is not None, frame
+
+    def get(self, prop):
+        return 0.0  # cameras often report no frame rate
+
+    def release(self):
+        self.released = True
+
+
+def load_video_demo():
+    spec = importlib.util.spec_from_file_location(
+        'video_demo', os.path.join(REPO, 'tools', 'demo', 'video_demo.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_video_demo_survives_drops_and_keeps_what_it_has_on_ctrl_c(
+        tiny, monkeypatch, capsys):
+    tmp, config, ckpt = tiny
+    demo = load_video_demo()
+    out = tmp / 'camera' / 'cam.mp4'
+    csv_path = tmp / 'camera' / 'cam.csv'
+    frames = [random_image(48, 64, seed=k) for k in range(5)]
+    # Frame 0, two failed reads, frames 1-2, one failed read, frames 3-4,
+    # then Ctrl-C.
+    script = [frames[0], None, None, frames[1], frames[2], None, frames[3],
+              frames[4]]
+    rows_seen = []
+
+    def on_read():
+        # What a reader of the CSV sees while the demo runs: flushed rows.
+        if csv_path.exists():
+            rows_seen.append(len(read_csv(csv_path)) - 1)
+
+    capture = FakeCapture(script, on_read)
+    opened = []
+    monkeypatch.setattr(demo, 'open_capture',
+                        lambda source: opened.append(source) or capture)
+    demo.main([config, ckpt, '0', '--out', str(out), '--retry-wait', '0'])
+    printed = capsys.readouterr()
+    assert opened == [0]  # a camera index
+    assert 'interrupted after 5 frames, 5 counted, 3 unreadable skipped' \
+        in printed.out
+    assert '2 frame(s) could not be read before frame 1; skipped' \
+        in printed.err
+    assert '1 frame(s) could not be read before frame 3; skipped' \
+        in printed.err
+    assert capture.released
+    # Before every read after the first, the CSV on disk already holds a
+    # row for each frame counted so far (failed reads see the same rows).
+    assert rows_seen == [1, 1, 1, 2, 3, 3, 4, 5]
+    rows = read_csv(csv_path)
+    assert rows[0] == ['frame', 'time_s', 'count']
+    assert [r[0] for r in rows[1:]] == ['0', '1', '2', '3', '4']
+    assert count_frames(out) == 5  # the video was closed properly
+
+
+def test_video_demo_ends_a_stream_after_max_dropped_reads(tiny, monkeypatch,
+                                                          capsys):
+    tmp, config, ckpt = tiny
+    demo = load_video_demo()
+    frames = [random_image(48, 64, seed=k) for k in range(2)]
+    capture = FakeCapture(frames + [None] * 3, lambda: None)
+    monkeypatch.setattr(demo, 'open_capture', lambda source: capture)
+    out = tmp / 'ended' / 'cam.mp4'
+    demo.main([config, ckpt, 'rtsp://camera/1', '--out', str(out),
+               '--max-dropped', '3', '--retry-wait', '0'])
+    assert 'processed 2 frames, 2 counted' in capsys.readouterr().out
+    assert count_frames(out) == 2

@@ -1,8 +1,11 @@
-"""Plot training curves of one or more runs from MMEngine's scalar logs.
+"""Plot training curves of one or more runs from MMEngine's scalar logs,
+or summarise their training time.
 
 Usage:
-    python tools/analysis_tools/analyze_logs.py RUN [RUN ...]
+    python tools/analysis_tools/analyze_logs.py [plot_curve] RUN [RUN ...]
         [--keys mae count_ratio pseudo_points] [--legend A B] [--out x.png]
+    python tools/analysis_tools/analyze_logs.py cal_train_time RUN [RUN ...]
+        [--include-outliers]
 
 RUN is a work dir, a run dir (``<work_dir>/<timestamp>``) or its
 ``vis_data/scalars.json``. Training scalars (loss, sup, unsup,
@@ -10,11 +13,19 @@ pseudo_points, ...) are plotted against the epoch (fractional, from the
 iteration), validation metrics (mae, rmse, count_ratio, ...) against the
 epoch they were measured at. E.g. compare P2R-semi and P2P-semi:
 ``--keys mae count_ratio pseudo_points``.
+
+``cal_train_time`` (MMDetection's name) reads the seconds per iteration
+MMEngine logs (``time``, averaged over each logging interval) and prints,
+per run, the slowest and fastest epoch, the spread over epochs, the mean
+and the training time it implies. The first logged interval of each epoch
+(dataloader start-up) is left out unless ``--include-outliers``.
 """
 import argparse
 import glob
 import json
 import os.path as osp
+import statistics
+import sys
 from collections import defaultdict
 
 import matplotlib
@@ -36,8 +47,7 @@ def find_scalars(run: str) -> str:
 def load_curves(path: str) -> dict:
     """key -> (xs, ys); training scalars at epoch + iter fraction."""
     curves = defaultdict(lambda: ([], []))
-    with open(path) as f:
-        entries = [json.loads(line) for line in f if line.strip()]
+    entries = load_entries(path)
     train = [e for e in entries if 'loss' in e]
     # Global iteration -> fractional epoch, from the last logged iteration
     # (MMEngine logs the 1-based epoch beside it).
@@ -54,13 +64,84 @@ def load_curves(path: str) -> dict:
     return curves
 
 
+def load_entries(path: str) -> list:
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def train_time_summary(entries: list, include_outliers: bool = False
+                       ) -> dict:
+    """Seconds per iteration of the training entries, per epoch (one group
+    for iteration-based runs): slowest/fastest epoch, std over epochs,
+    mean, and mean x the last logged iteration."""
+    per_epoch = defaultdict(list)
+    train = [e for e in entries if 'loss' in e and 'time' in e]
+    for e in train:
+        per_epoch[e.get('epoch', 0)].append(e['time'])
+    if not per_epoch:
+        raise ValueError('no training time in the log (entries with loss '
+                         'and time)')
+    if not include_outliers:
+        per_epoch = {k: v[1:] if len(v) > 1 else v
+                     for k, v in per_epoch.items()}
+    means = {k: statistics.fmean(v) for k, v in per_epoch.items()}
+    slowest = max(means, key=means.get)
+    fastest = min(means, key=means.get)
+    mean = statistics.fmean(t for v in per_epoch.values() for t in v)
+    last_iter = max(e.get('iter', 0) for e in train)
+    return dict(slowest_epoch=slowest, slowest=means[slowest],
+                fastest_epoch=fastest, fastest=means[fastest],
+                std=statistics.pstdev(means.values()), mean=mean,
+                iters=last_iter, total_s=mean * last_iter)
+
+
+def cal_train_time(argv) -> None:
+    parser = argparse.ArgumentParser(
+        prog='analyze_logs.py cal_train_time',
+        description='Training time of runs from their scalar logs')
+    parser.add_argument('runs', nargs='+')
+    parser.add_argument(
+        '--include-outliers', action='store_true',
+        help='keep the first logged interval of each epoch')
+    args = parser.parse_args(argv)
+    for run in args.runs:
+        path = find_scalars(run)
+        try:
+            t = train_time_summary(load_entries(path), args.include_outliers)
+        except ValueError as e:
+            raise SystemExit(f'{path}: {e}')
+        hours, rest = divmod(round(t['total_s']), 3600)
+        print(f'-----Analyze train time of {path}-----')
+        print(f'slowest epoch {t["slowest_epoch"]}, average time is '
+              f'{t["slowest"]:.4f} s/iter')
+        print(f'fastest epoch {t["fastest_epoch"]}, average time is '
+              f'{t["fastest"]:.4f} s/iter')
+        print(f'time std over epochs is {t["std"]:.4f}')
+        print(f'average iter time: {t["mean"]:.4f} s/iter')
+        print(f'{t["iters"]} iterations at that rate: {hours}:'
+              f'{rest // 60:02d}:{rest % 60:02d} (h:mm:ss)')
+
+
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    try:
+        dispatch(sys.argv[1:])
+    except FileNotFoundError as e:
+        raise SystemExit(f'analyze_logs.py: error: {e}')
+
+
+def dispatch(argv):
+    if argv and argv[0] == 'cal_train_time':
+        return cal_train_time(argv[1:])
+    if argv and argv[0] == 'plot_curve':
+        argv = argv[1:]
+    parser = argparse.ArgumentParser(
+        prog='analyze_logs.py [plot_curve]',
+        description=__doc__.split('\n')[0])
     parser.add_argument('runs', nargs='+')
     parser.add_argument('--keys', nargs='+', default=['loss', 'mae'])
     parser.add_argument('--legend', nargs='+')
     parser.add_argument('--out', default='curves.png')
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     legend = args.legend or [osp.basename(osp.normpath(r)) for r in args.runs]
     if len(legend) != len(args.runs):
         raise SystemExit('--legend needs one name per run')

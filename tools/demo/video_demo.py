@@ -1,29 +1,41 @@
-"""Count people in the frames of a video.
+"""Count people in the frames of a video, a camera or a stream.
 
-python tools/demo/video_demo.py CONFIG CHECKPOINT VIDEO --out OUT.mp4
+python tools/demo/video_demo.py CONFIG CHECKPOINT SOURCE --out OUT.mp4
 
+SOURCE is a video file, a camera index (``0``) or a stream URL
+(``rtsp://...``, ``http://...``: anything OpenCV's VideoCapture opens).
 CHECKPOINT may be an exported .onnx file (onnxruntime backend).
 
 Writes OUT.mp4 (every frame, with the predicted heads and the count drawn)
-and a CSV of ``frame,time_s,count`` (one row per counted frame).
+and a CSV of ``frame,time_s,count`` (one row per counted frame, flushed as
+it is written). ``time_s`` is the frame's position in a file, the seconds
+since the first frame for a camera or stream. Runs to the end of the
+video or stream, or until Ctrl-C (or SIGTERM), and then closes both files
+with what was processed. A frame that cannot be read is skipped with a
+warning; ``--max-dropped`` failed reads in a row end the stream.
 """
 import argparse
 import csv
 import os
 import os.path as osp
+import signal
 import sys
+import time
 
 import cv2
 
 
-def parse_args():
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(
-        description='Count people in the frames of a video')
+        description='Count people in the frames of a video, a camera or a '
+        'stream')
     parser.add_argument('config', help='config file')
     parser.add_argument(
         'checkpoint', help='checkpoint file (.pth), or an exported .onnx '
         'to run with onnxruntime (needs the deploy extra)')
-    parser.add_argument('video', help='input video (anything OpenCV reads)')
+    parser.add_argument(
+        'video', metavar='SOURCE', help='video file, camera index (0, 1, '
+        '...) or stream URL (anything OpenCV\'s VideoCapture opens)')
     parser.add_argument('--out', required=True,
                         help='output video (.mp4, mp4v codec)')
     parser.add_argument(
@@ -36,15 +48,23 @@ def parse_args():
         '--every', type=int, default=1, metavar='N',
         help='count every N-th frame; the frames between show the last '
         'count and points, and get no CSV row (default: 1)')
+    parser.add_argument(
+        '--max-dropped', type=int, default=25, metavar='N',
+        help='failed reads in a row after which the video or stream '
+        'counts as ended (default: 25)')
+    parser.add_argument(
+        '--retry-wait', type=float, default=0.2, metavar='S',
+        help='seconds a camera or stream is given between failed reads '
+        '(default: 0.2; files are read again at once)')
     parser.add_argument('--overwrite', action='store_true',
                         help='replace existing output files')
     parser.add_argument(
         '--trust-checkpoint', action='store_true',
         help='allow checkpoints that need more than plain data to load '
         '(arbitrary code execution: only for files you trust)')
-    args = parser.parse_args()
-    if args.every < 1:
-        parser.error('--every must be >= 1')
+    args = parser.parse_args(argv)
+    if args.every < 1 or args.max_dropped < 1:
+        parser.error('--every and --max-dropped must be >= 1')
     if args.csv is None:
         args.csv = osp.splitext(args.out)[0] + '.csv'
     return args
@@ -52,6 +72,67 @@ def parse_args():
 
 def fail(message: str):
     raise SystemExit(f'video_demo.py: error: {message}')
+
+
+def warn(message: str) -> None:
+    sys.stderr.write(f'\nvideo_demo.py: warning: {message}\n')
+
+
+def parse_source(text: str):
+    """A camera index (int) for digits, else the file path or URL."""
+    return int(text) if text.isdigit() else text
+
+
+def is_live(source) -> bool:
+    """Cameras and URLs: frames arrive in real time and may drop."""
+    return isinstance(source, int) or '://' in source
+
+
+def describe(source) -> str:
+    if isinstance(source, int):
+        return f'camera {source}'
+    return f'stream {source!r}' if is_live(source) else f'video {source!r}'
+
+
+def open_capture(source):
+    """OpenCV's capture of ``source`` (tests replace it)."""
+    return cv2.VideoCapture(source)
+
+
+class FrameReader:
+    """The frames of a capture, surviving failed reads.
+
+    A failed read is retried (after ``retry_wait`` seconds for a live
+    source); when a frame comes again, the skipped reads are reported as
+    dropped frames. ``max_dropped`` failures in a row mean the end of the
+    video or stream.
+    """
+
+    def __init__(self, cap, live: bool, max_dropped: int,
+                 retry_wait: float) -> None:
+        self.cap = cap
+        self.live = live
+        self.max_dropped = max_dropped
+        self.retry_wait = retry_wait
+        self.dropped = 0  # in total
+        self.frames = 0  # delivered so far
+
+    def read(self):
+        """The next BGR frame, or None at the end."""
+        failures = 0
+        while failures < self.max_dropped:
+            ok, frame = self.cap.read()
+            if ok and frame is not None:
+                if failures:
+                    self.dropped += failures
+                    warn(f'{failures} frame(s) could not be read before '
+                         f'frame {self.frames}; skipped')
+                self.frames += 1
+                return frame
+            failures += 1
+            if self.live:
+                time.sleep(self.retry_wait)
+        return None
 
 
 def draw(frame, points, count: int) -> None:
@@ -71,24 +152,36 @@ def draw(frame, points, count: int) -> None:
                 (255, 255, 255), 1, cv2.LINE_AA)
 
 
-def main():
-    args = parse_args()
-    if not osp.isfile(args.video):
-        fail(f'no such video file: {args.video!r}')
+def interrupt_on_sigterm() -> None:
+    """SIGTERM (a service manager, ``kill``) stops like Ctrl-C does."""
+    def handler(signum, frame):
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, handler)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    source = parse_source(args.video)
+    live = is_live(source)
+    if not live and not osp.isfile(source):
+        fail(f'no such video file: {source!r}')
     existing = [p for p in (args.out, args.csv) if osp.exists(p)]
     if existing and not args.overwrite:
         fail(f'{existing[0]!r} already exists; pass --overwrite to '
              'replace it')
-    cap = cv2.VideoCapture(args.video)
-    ok, frame = cap.read() if cap.isOpened() else (False, None)
-    if not ok:
-        fail(f'cannot read video {args.video!r} (corrupt, empty or a '
-             'codec OpenCV lacks?)')
+    cap = open_capture(source)
+    reader = FrameReader(cap, live, args.max_dropped, args.retry_wait)
+    frame = reader.read() if cap.isOpened() else None
+    if frame is None:
+        cap.release()
+        fail(f'cannot read {describe(source)}' + (
+            ' (no frame came)' if live else
+            ' (corrupt, empty or a codec OpenCV lacks?)'))
     fps = cap.get(cv2.CAP_PROP_FPS)
-    if not fps > 0:  # also NaN: some containers do not store it
-        print(f'{args.video}: unknown frame rate, assuming 25 fps')
+    if not fps > 0:  # also NaN: some containers and cameras do not say
+        print(f'{describe(source)}: unknown frame rate, writing at 25 fps')
         fps = 25.0
-    n_frames = max(0, int(cap.get(cv2.CAP_PROP_FRAME_COUNT)))
+    n_frames = 0 if live else max(0, int(cap.get(cv2.CAP_PROP_FRAME_COUNT)))
     # Heavy imports after the checks, so a refused run answers at once.
     from mmengine.utils import ProgressBar
 
@@ -109,29 +202,40 @@ def main():
                              fps, (w, h))
     if not writer.isOpened():
         fail(f'cannot write video {args.out!r}')
+    interrupt_on_sigterm()
     bar = ProgressBar(n_frames, file=sys.stderr)  # 0: count only
-    counts = []
+    counts, index, interrupted = [], 0, False
+    start = time.monotonic()
     with open(args.csv, 'w', newline='') as f:
         table = csv.writer(f)
         table.writerow(['frame', 'time_s', 'count'])
-        index = 0
-        while ok:
-            if index % args.every == 0:
-                sample = inference_counter(model, frame)
-                points = sample.pred_points.cpu().numpy()
-                counts.append(int(sample.pred_count))
-                table.writerow([index, f'{index / fps:.3f}', counts[-1]])
-            draw(frame, points, counts[-1])
-            writer.write(frame)
-            bar.update()
-            ok, frame = cap.read()
-            index += 1
-    cap.release()
-    writer.release()
+        f.flush()
+        try:
+            while frame is not None:
+                if index % args.every == 0:
+                    stamp = time.monotonic() - start if live else index / fps
+                    sample = inference_counter(model, frame)
+                    points = sample.pred_points.cpu().numpy()
+                    counts.append(int(sample.pred_count))
+                    table.writerow([index, f'{stamp:.3f}', counts[-1]])
+                    f.flush()  # a reader of the CSV sees every count
+                draw(frame, points, counts[-1])
+                writer.write(frame)
+                bar.update()
+                index += 1
+                frame = reader.read()
+        except KeyboardInterrupt:
+            interrupted = True
+        finally:
+            cap.release()
+            writer.release()
     sys.stderr.write('\n')
-    print(f'{index} frames, {len(counts)} counted, mean count '
-          f'{sum(counts) / len(counts):.1f}; wrote {args.out} and '
-          f'{args.csv}')
+    how = 'interrupted after' if interrupted else 'processed'
+    dropped = f', {reader.dropped} unreadable skipped' if reader.dropped \
+        else ''
+    print(f'{how} {index} frames, {len(counts)} counted{dropped}, mean '
+          f'count {sum(counts) / max(len(counts), 1):.1f}; wrote '
+          f'{args.out} and {args.csv}')
 
 
 if __name__ == '__main__':

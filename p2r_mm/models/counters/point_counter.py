@@ -7,7 +7,8 @@ from torch import Tensor
 
 from p2r_mm.registry import MODELS
 from p2r_mm.structures import CrowdDataSample
-from .tiling import check_tile_cfg, tiled_logits
+from .test_time import check_test_cfg, predict_logits
+from .tiling import tiled_logits
 
 
 @MODELS.register_module()
@@ -20,10 +21,13 @@ class PointCounter(BaseModel):
         data_preprocessor (dict): defaults to ``CountingDataPreprocessor``.
         train_cfg (dict, optional): unused by the supervised counter; kept
             for MMEngine/MMDetection config compatibility.
-        test_cfg (dict, optional): ``dict(tile=dict(size=1024,
-            overlap=256))`` predicts large inputs tile by tile (sizes in
-            pixels, multiples of 32) to bound memory; see
-            :meth:`tiled_logits`.
+        test_cfg (dict, optional): ``tile=dict(size=1024, overlap=256)``
+            predicts large inputs tile by tile (sizes in pixels, multiples
+            of 32) to bound memory (see :meth:`tiled_logits`);
+            ``flip=True`` is horizontal-flip test-time augmentation: the
+            logits of the input and of its mirror image (mirrored back)
+            are averaged before thresholding (see
+            :func:`flip_averaged_logits`).
 
     Modes of ``forward``: 'loss' -> dict of losses, 'predict' -> list of
     :class:`CrowdDataSample` with ``pred_*`` fields (points in original
@@ -50,7 +54,7 @@ class PointCounter(BaseModel):
         self.head = MODELS.build(head)
         self.train_cfg = train_cfg or {}
         self.test_cfg = test_cfg or {}
-        check_tile_cfg(self.test_cfg.get('tile'))
+        check_test_cfg(self.test_cfg)
 
     @property
     def stride(self) -> int:
@@ -82,10 +86,8 @@ class PointCounter(BaseModel):
     def predict(self, inputs: Tensor,
                 data_samples: Sequence[CrowdDataSample],
                 rescale: bool = True) -> List[CrowdDataSample]:
-        if self.test_cfg.get('tile') is not None:
-            logits = self.tiled_logits(inputs)
-        else:
-            logits = self._forward(inputs)
+        logits = predict_logits(self._forward, inputs, self.test_cfg,
+                             self.stride)
         return self.head.predict_by_logits(logits, data_samples, rescale)
 
     @torch.no_grad()
