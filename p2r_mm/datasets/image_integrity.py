@@ -1,10 +1,13 @@
 """Tell a complete JPEG / PNG file from one whose data was cut short.
 
-OpenCV decodes a JPEG that ends early without an error: libjpeg fills the
-missing rows with grey and prints "Premature end of JPEG file" on stderr,
-where no program can see it. A crowd image with its lower fifth grey and
-its heads still annotated there trains on (or is scored against) the wrong
-picture. The checks here are cheap for a complete file (a look at its last
+libjpeg's default on a JPEG that ends early is a warning ("Premature end
+of JPEG file", on stderr, where no program sees it) and grey rows for the
+missing data; decoders built that way (and PIL with
+``LOAD_TRUNCATED_IMAGES``) hand back an image with its lower part grey and
+its heads still annotated there, which trains on (or is scored against)
+the wrong picture. OpenCV 4.14 and 5.1 return nothing instead, which only
+says "cannot decode". The checks here name the problem whatever the
+decoder does, and are cheap for a complete file (a look at its last
 bytes); only a file that does not end the way its format ends is decoded
 once more, by PIL, which reports truncated data as an error.
 """

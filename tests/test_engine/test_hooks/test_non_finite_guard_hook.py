@@ -258,7 +258,9 @@ def test_amp_gradient_overflows_do_not_trip_the_guard(tmp_path, monkeypatch):
     from mmengine.optim.optimizer import amp_optimizer_wrapper
     monkeypatch.setattr(amp_optimizer_wrapper, 'is_cuda_available',
                         lambda: True)
-    scaler = CpuLossScaler(init_scale=2.0**127)
+    # Losses of ~1e4 scaled by 2**122 overflow: the first steps' gradients
+    # are inf until the scaler has halved its scale a few times.
+    scaler = CpuLossScaler(init_scale=2.0**122)
     record = Record()
     # max_consecutive=1: a single step the guard skipped would stop the run.
     runner = make_runner(
@@ -268,12 +270,12 @@ def test_amp_gradient_overflows_do_not_trip_the_guard(tmp_path, monkeypatch):
                            optimizer=dict(type='SGD', lr=1e-4)))
     warnings = captured_warnings(runner)
     runner.train()
-    overflowed = [s for s in scaler.scales if s < scaler.scales[0]]
-    first_step = next(it for it in sorted(record.after)
-                      if not torch.equal(record.before[it], record.after[it]))
-    assert first_step > 2, 'the first steps overflowed and were skipped'
-    assert scaler.scales[-1] < 2.0**127 / 2  # the scaler backed off
-    assert overflowed
+    unchanged = [it for it in sorted(record.after)
+                 if torch.equal(record.before[it], record.after[it])]
+    assert len(unchanged) >= 2, 'overflowing steps were skipped by AMP'
+    assert scaler.scales[-1] <= 2.0**122 / 4  # the scaler backed off
     assert not [m for m in warnings if 'non-finite' in m]
     # and training went on after the overflows
-    assert not torch.equal(record.before[12], record.after[12])
+    assert max(unchanged) < 9
+    assert all(not torch.equal(record.before[it], record.after[it])
+               for it in range(9, 13))
