@@ -1,7 +1,8 @@
 """Faults during a run, through tools/train.py and tools/test.py: a
 diverging loss stops the run with one message and no non-finite
 checkpoint; a training image that goes bad is replaced, too many stop the
-run; a test image that goes bad is an error."""
+run; a test image that goes bad is an error; a damaged checkpoint given to
+--resume is refused by name."""
 import os
 import os.path as osp
 import subprocess
@@ -36,15 +37,17 @@ def non_finite_checkpoints(folder):
 
 
 def test_a_diverging_run_stops_with_one_message(tmp_path):
-    # The paper-style failure: lr 1e5 makes the loss NaN within a few
-    # steps. Shrunk to a few small images; one epoch, saved at its end.
+    # lr 1e5 makes the loss NaN after the first step. Shrunk to 2 labelled
+    # images repeated 6 times, 64 px crops: 6 iterations, one epoch, saved
+    # at its end (so without the guard, a NaN checkpoint would be left).
     data = str(tmp_path / 'synthetic')
     work = tmp_path / 'work'
     shrink = [
         f'train_dataloader.dataset.dataset.data_root={data}',
         'train_dataloader.dataset.dataset.num_images=40',
         'train_dataloader.dataset.dataset.image_size=96',
-        'train_dataloader.dataset.times=2',
+        'train_dataloader.dataset.times=6',
+        'train_dataloader.dataset.dataset.pipeline.2.crop_size=(64,64)',
         'train_dataloader.num_workers=0',
         'train_dataloader.persistent_workers=False',
         'train_dataloader.batch_size=2',
@@ -81,16 +84,23 @@ def sha_tiny(tmp_path):
     return root, str(config)
 
 
-def test_one_bad_training_image_is_replaced_and_the_run_finishes(
+def test_a_bad_training_image_is_replaced_a_bad_test_image_is_an_error(
         tmp_path, sha_tiny):
     root, config = sha_tiny
+    work = tmp_path / 'work'
     cut_file(root / 'train_data' / 'images' / 'IMG_3.jpg')
     log = run(sys.executable, 'tools/train.py', config, '--work-dir',
-              str(tmp_path / 'work'), '--cfg-options', 'train_cfg.max_epochs=1',
-              'train_dataloader.num_workers=1')
+              str(work), '--cfg-options', 'train_cfg.max_epochs=1',
+              'train_dataloader.num_workers=1')  # found in a worker
     assert 'training sample' in log and 'IMG_3.jpg replaced' in log
     assert 'could not be loaded and were replaced by others' in log
-    assert (tmp_path / 'work' / 'epoch_1.pth').is_file()
+    assert (work / 'epoch_1.pth').is_file()
+
+    cut_file(root / 'test_data' / 'images' / 'IMG_2.jpg')
+    out = run_failing(sys.executable, 'tools/test.py', config,
+                      str(work / 'epoch_1.pth'), '--work-dir', str(work))
+    assert 'DamagedImageError' in out.stderr
+    assert 'IMG_2.jpg' in out.stderr and 'cut short' in out.stderr
 
 
 def test_too_many_bad_training_images_stop_the_run(tmp_path, sha_tiny):
@@ -108,13 +118,11 @@ def test_too_many_bad_training_images_stop_the_run(tmp_path, sha_tiny):
     assert 'IMG_' in message and 'cut short' in message
 
 
-def test_a_bad_test_image_is_an_error_not_a_count(tmp_path, sha_tiny):
-    root, config = sha_tiny
-    work = tmp_path / 'work'
-    run(sys.executable, 'tools/train.py', config, '--work-dir', str(work),
-        '--cfg-options', 'train_cfg.max_epochs=1')
-    cut_file(root / 'test_data' / 'images' / 'IMG_2.jpg')
-    out = run_failing(sys.executable, 'tools/test.py', config,
-                      str(work / 'epoch_1.pth'), '--work-dir', str(work))
-    assert 'DamagedImageError' in out.stderr
-    assert 'IMG_2.jpg' in out.stderr and 'cut short' in out.stderr
+def test_resume_from_a_damaged_checkpoint_is_refused_by_name(
+        tmp_path, sha_tiny):
+    _, config = sha_tiny
+    broken = tmp_path / 'epoch_7.pth'
+    broken.write_bytes(b'PK\x03\x04 half a zip')
+    out = run_failing(sys.executable, 'tools/train.py', config, '--resume',
+                      str(broken), '--work-dir', str(tmp_path / 'work'))
+    assert f'--resume {broken}: not a complete checkpoint' in out.stderr

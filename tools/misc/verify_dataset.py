@@ -81,7 +81,8 @@ def collect_images(datasets) -> Dict[str, tuple]:
 
 
 def check_image(info: dict, loader: LoadCrowdImage) -> dict:
-    """Load and check one image as training does; returns the results."""
+    """Read, fully decode and check one image and its points as the
+    training pipeline's first steps do; returns their results."""
     results = loader(copy.deepcopy(info))
     if results is None:
         raise ValueError('the image loader returned nothing')
@@ -164,19 +165,19 @@ def main() -> int:
                         ['' if isinstance(entry, str) else '1'])
             continue
         _, images = entry
-        counts, widths, heights, bad = [], [], [], 0
+        # Statistics of the dataset as annotated (sizes from the headers);
+        # the decoding is what finds the problems.
+        counts = [len(info['gt_points']) for info, _ in images.values()
+                  if info.get('has_gt', True)]
+        widths = [info['width'] for info, _ in images.values()]
+        heights = [info['height'] for info, _ in images.values()]
+        bad = 0
         for path, (info, loader) in images.items():
             try:
-                results = check_image(info, loader)
+                check_image(info, loader)
             except Exception as e:
                 problems.append(f'[{split}] {path}: {type(e).__name__}: {e}')
                 bad += 1
-            else:
-                height, width = results['img_shape'][:2]
-                widths.append(width)
-                heights.append(height)
-                if results.get('has_gt', True):
-                    counts.append(len(results['gt_points']))
             if bar is not None:
                 bar.update()
         rows.append([
