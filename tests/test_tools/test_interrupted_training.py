@@ -1,8 +1,8 @@
-"""A training run killed at random moments (SIGKILL as the OOM killer or a
-pre-empting scheduler sends it, SIGINT as Ctrl-C), twice in the middle of
-a checkpoint save, and resumed with --resume each time: it finishes with
-the right epoch count, and no checkpoint in the work dir ever fails to
-load."""
+"""A training run killed four times (SIGKILL as the OOM killer or a
+pre-empting scheduler sends it, SIGINT as Ctrl-C): twice in the middle of
+a checkpoint write (made slow by a test hook), twice at random moments,
+and resumed with --resume each time: it finishes with the right epoch and
+iteration count, and no checkpoint in the work dir ever fails to load."""
 import os
 import os.path as osp
 import random
@@ -17,13 +17,13 @@ from p2r_mm.utils.atomic_files import checkpoint_problem
 from ..test_datasets.fake_crowd_data import make_shanghaitech
 from .test_train_test_tools import REPO, TINY_CONFIG
 
-MAX_EPOCHS = 5
+MAX_EPOCHS = 4
 ITERS_PER_EPOCH = 3  # 6 training images, batches of 2
 
 SLOW_SAVES = """
 custom_imports = dict(imports=['tests.test_tools.slow_save_hook'],
                       allow_failed_imports=False)
-custom_hooks = [dict(type='SlowSaveHook', marker='{marker}', seconds=0.6)]
+custom_hooks = [dict(type='SlowSaveHook', marker='{marker}', seconds=0.3)]
 train_cfg = dict(max_epochs={epochs}, val_interval=1)
 default_hooks = dict(checkpoint=dict(interval=1, max_keep_ckpts=2))
 """
@@ -40,26 +40,26 @@ def start(config, work):
         stderr=subprocess.STDOUT)
 
 
-def kill_after(proc, seconds, sig):
-    try:
-        proc.wait(timeout=seconds)
-    except subprocess.TimeoutExpired:
+def wait_for_save(proc, marker, nth, timeout=120):
+    """Wait until the run is in the middle of its ``nth`` checkpoint write
+    (1-based; the hook holds ``marker`` while it is half written), or has
+    ended; returns whether it is writing."""
+    deadline, seen, writing = time.time() + timeout, 0, False
+    while time.time() < deadline and proc.poll() is None:
+        now = osp.exists(marker)
+        if now and not writing:
+            seen += 1
+            if seen == nth:
+                return True
+        writing = now
+        time.sleep(0.005)
+    return False
+
+
+def stop(proc, sig):
+    if proc.poll() is None:
         proc.send_signal(sig)
     proc.wait(timeout=60)
-
-
-def kill_during_save(proc, marker, sig, timeout=60):
-    """Send ``sig`` while a checkpoint is half written; False if the run
-    ended first."""
-    deadline = time.time() + timeout
-    while time.time() < deadline and proc.poll() is None:
-        if osp.exists(marker):
-            proc.send_signal(sig)
-            proc.wait(timeout=60)
-            return True
-        time.sleep(0.01)
-    proc.wait(timeout=60)
-    return False
 
 
 def assert_every_checkpoint_loads(work):
@@ -89,18 +89,29 @@ def test_killed_and_resumed_runs_finish_with_complete_checkpoints(tmp_path):
     work = str(tmp_path / 'work')
     rng = random.Random(12)
 
-    during_save = 0
-    for how in ('random', 'save-kill', 'random', 'save-ctrl-c'):
+    # Each run writes, per epoch: epoch_N.pth, then (a new best) the best
+    # checkpoint and epoch_N.pth again with the best recorded in it.
+    plan = [
+        ('SIGKILL in the 2nd write (the best checkpoint)', 2, None),
+        ('SIGKILL at a random moment after the 1st write', 1, signal.SIGKILL),
+        ('Ctrl-C in the 1st write', 1, None),
+        ('SIGKILL at a random moment after start', 0, signal.SIGKILL),
+    ]
+    for k, (what, nth, random_kill) in enumerate(plan):
         proc = start(str(config), work)
-        if how == 'random':
-            kill_after(proc, rng.uniform(2, 12), signal.SIGKILL)
+        if random_kill is None:
+            sig = signal.SIGINT if 'Ctrl-C' in what else signal.SIGKILL
+            assert wait_for_save(proc, marker, nth), what
+            stop(proc, sig)
         else:
-            sig = signal.SIGKILL if how == 'save-kill' else signal.SIGINT
-            during_save += kill_during_save(proc, marker, sig)
+            if nth:
+                assert wait_for_save(proc, marker, nth), what
+            time.sleep(rng.uniform(0.5, 2.5) if nth else rng.uniform(1, 9))
+            stop(proc, random_kill)
+        assert proc.returncode != 0, what  # it was killed, not finished
         if osp.exists(marker):
             os.remove(marker)
         assert_every_checkpoint_loads(work)
-    assert during_save == 2, 'both save-time kills hit a save'
 
     proc = start(str(config), work)
     assert proc.wait(timeout=300) == 0, (tmp_path / 'runs.log').read_text()[
@@ -113,3 +124,8 @@ def test_killed_and_resumed_runs_finish_with_complete_checkpoints(tmp_path):
     assert final['meta']['iter'] == MAX_EPOCHS * ITERS_PER_EPOCH
     with open(osp.join(work, 'last_checkpoint')) as f:
         assert f.read().strip() == osp.join(work, f'epoch_{MAX_EPOCHS}.pth')
+    log = (tmp_path / 'runs.log').read_text()
+    # Runs 2, 3 and 5 resumed (run 4 too if run 3 got past a save).
+    assert log.count('resumed epoch: ') >= 3
+    assert log.count(f'Epoch(train) [{MAX_EPOCHS}][{ITERS_PER_EPOCH}/'
+                     f'{ITERS_PER_EPOCH}]') == 1
