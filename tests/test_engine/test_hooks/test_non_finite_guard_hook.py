@@ -4,6 +4,7 @@ saved, and AMP's own overflow skipping keeps working."""
 import logging
 import math
 import uuid
+from types import SimpleNamespace
 
 import pytest
 import torch
@@ -279,3 +280,44 @@ def test_amp_gradient_overflows_do_not_trip_the_guard(tmp_path, monkeypatch):
     assert max(unchanged) < 9
     assert all(not torch.equal(record.before[it], record.after[it])
                for it in range(9, 13))
+
+
+def _ddp_rank(rank, init_file, results):
+    import torch.distributed as dist
+    from mmengine.optim import OptimWrapper
+    from torch.nn.parallel import DistributedDataParallel
+    torch.set_num_threads(1)
+    dist.init_process_group('gloo', init_method=f'file://{init_file}',
+                            rank=rank, world_size=2)
+    torch.manual_seed(0)
+    model = DistributedDataParallel(nn.Linear(2, 1))
+    wrapper = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.1))
+    guard = NonFiniteGuardHook()
+    guard.before_train(SimpleNamespace(optim_wrapper=wrapper))
+    history = []
+    for step in range(3):
+        x = torch.full((4, 2), float(rank + step + 1))
+        loss = model(x).pow(2).mean()
+        if step == 1 and rank == 0:
+            loss = loss * math.nan  # only rank 0's loss goes bad
+        wrapper.update_params(loss)
+        weights = torch.cat([p.detach().flatten().clone()
+                             for p in model.parameters()])
+        history.append((weights.tolist(), guard._skipped))
+        guard._skipped = False
+    results[rank] = history
+    dist.destroy_process_group()
+
+
+def test_in_distributed_training_every_rank_skips_together(tmp_path):
+    # A rank that skipped alone would leave the others waiting in the
+    # gradient all-reduce (a hang) or let the replicas drift apart.
+    import torch.multiprocessing as mp
+    results = mp.Manager().dict()
+    mp.start_processes(_ddp_rank, args=(str(tmp_path / 'init'), results),
+                       nprocs=2, join=True, start_method='fork')
+    w0, s0 = [h[0] for h in results[0]], [h[1] for h in results[0]]
+    w1, s1 = [h[0] for h in results[1]], [h[1] for h in results[1]]
+    assert s0 == s1 == [False, True, False]
+    assert w0 == w1  # the replicas stay identical
+    assert w0[1] == w0[0] and w0[2] != w0[1]  # step 2 skipped, 3 applied
