@@ -1,12 +1,17 @@
 """Train a p2r_mm model: python tools/train.py CONFIG [options]."""
 import argparse
 import os
+import sys
 
 from mmengine.config import DictAction
+from mmengine.logging import print_log
 from mmengine.runner import Runner
 
-from p2r_mm.engine import destroy_distributed, load_runner_config
+from p2r_mm.engine import (RunStoppedError, destroy_distributed,
+                           load_runner_config)
 from p2r_mm.utils import TRUST_ENV
+from p2r_mm.utils.atomic_files import (checkpoint_problem,
+                                       latest_complete_checkpoint)
 
 
 def parse_args():
@@ -22,8 +27,9 @@ def parse_args():
         'auto_scale_lr.base_batch_size, the batch the lr was set for')
     parser.add_argument(
         '--resume', nargs='?', type=str, const='auto',
-        help='resume from CKPT, or from the latest checkpoint in the work '
-        'dir when no path is given')
+        help='resume from CKPT, or from the latest complete checkpoint in '
+        'the work dir when no path is given (files cut short by a kill are '
+        'skipped; none: start from scratch)')
     parser.add_argument(
         '--trust-checkpoint', action='store_true',
         help='allow checkpoints that need more than plain data to load '
@@ -56,15 +62,28 @@ def main():
                              'auto_scale_lr.base_batch_size in the config')
         cfg.auto_scale_lr.enable = True
     if args.resume == 'auto':
-        cfg.resume = True
-        cfg.load_from = None
+        # MMEngine would follow last_checkpoint even to a damaged file.
+        latest = latest_complete_checkpoint(cfg.work_dir)
+        cfg.resume = latest is not None
+        cfg.load_from = latest
+        if latest is None:
+            print_log(f'--resume: no complete checkpoint in {cfg.work_dir}; '
+                      'training from scratch', logger='current')
     elif args.resume is not None:
+        problem = None if '://' in args.resume else checkpoint_problem(
+            args.resume)
+        if problem is not None:
+            raise SystemExit(f'--resume {args.resume}: {problem}')
         cfg.resume = True
         cfg.load_from = args.resume
 
     runner = Runner.from_cfg(cfg)
     try:
         runner.train()
+    except RunStoppedError as e:
+        # The hook has logged the message; no traceback to bury it under.
+        print(f'\n{type(e).__name__}: {e}', file=sys.stderr)
+        sys.exit(1)
     finally:
         destroy_distributed()
 

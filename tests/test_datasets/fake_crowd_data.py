@@ -34,6 +34,15 @@ def write_image(path, width, height, seed=0):
     assert cv2.imwrite(str(path), img), path
 
 
+def cut_file(path, keep=0.8):
+    """Keep the first ``keep`` fraction of a file's bytes, as an interrupted
+    copy (or a disk error) leaves it; the image header stays readable."""
+    with open(path, 'rb') as f:
+        data = f.read()
+    with open(path, 'wb') as f:
+        f.write(data[:int(len(data) * keep)])
+
+
 def write_sha_mat(path, points):
     """A ShanghaiTech ``GT_IMG_n.mat``: cell ``image_info`` holding a struct
     with fields ``location`` (N, 2) and ``number``, so that

@@ -2,29 +2,38 @@
 annotations.
 
 The file loader and the annotation check turn bad input into an error that
-names the image file, so that one broken sample stops the run instead of
-silently training on garbage (see DESIGN.md, "Bad input").
+names the image file, so that a broken sample is never silently trained on
+or scored (see DESIGN.md, "Bad input"); in training the dataset replaces
+it (:meth:`~p2r_mm.datasets.BaseCrowdDataset.__getitem__`).
 """
 import errno
 from typing import Optional
 
+import mmcv
+import numpy as np
 from mmcv.transforms import BaseTransform, LoadImageFromFile
+from mmengine import fileio
 
 from p2r_mm.registry import TRANSFORMS
+from ..image_integrity import DamagedImageError, check_image_bytes
 from ..point_checks import as_xy_array, inside_image
 from .point_geometry import has_points
 
 
 @TRANSFORMS.register_module()
 class LoadCrowdImage(LoadImageFromFile):
-    """mmcv's ``LoadImageFromFile`` with errors that name the file.
+    """mmcv's ``LoadImageFromFile`` with errors that name the file, and a
+    check that the image data is complete.
 
     mmcv raises the backend's bare error for a missing file and an
     ``AssertionError`` (``cv2.imdecode`` returned None) for an undecodable
-    one; here they become ``FileNotFoundError`` / ``OSError`` / ``ValueError``
-    with the path. A truncated JPEG that OpenCV still decodes (grey bottom
-    rows, a warning on stderr) cannot be told apart from a real image and
-    is not caught.
+    one; here they become ``FileNotFoundError`` / ``OSError`` /
+    :class:`~p2r_mm.datasets.image_integrity.DamagedImageError` (a
+    ``ValueError``) with the path. A JPEG or PNG cut short, which OpenCV
+    decodes with grey rows and only a warning on stderr, is a
+    ``DamagedImageError`` too (see
+    :mod:`p2r_mm.datasets.image_integrity`: a look at the file's last bytes,
+    a second decode only for a file that does not end properly).
 
     Required keys: ``img_path``; optional ``width``, ``height`` (int, from
     the dataset's annotation).
@@ -38,6 +47,8 @@ class LoadCrowdImage(LoadImageFromFile):
             decoded image must have that size; the points were annotated on
             an image of that size, so a mismatch (wrong file, EXIF
             rotation) would misplace every point. Defaults to True.
+        check_integrity (bool): raise for truncated / damaged JPEG and PNG
+            data. Defaults to True.
         color_type (str): mmcv decoding flag. The default decodes the
             stored pixel grid, which the datasets' points refer to, without
             applying an EXIF rotation (mmcv's 'color' applies it). Defaults
@@ -49,38 +60,68 @@ class LoadCrowdImage(LoadImageFromFile):
 
     def __init__(self,
                  check_size: bool = True,
+                 check_integrity: bool = True,
                  color_type: str = 'color_ignore_orientation',
                  **kwargs) -> None:
         super().__init__(color_type=color_type, **kwargs)
         self.check_size = check_size
+        self.check_integrity = check_integrity
 
     def transform(self, results: dict) -> Optional[dict]:
+        # mmcv's read-then-decode, split so that the bytes can be checked
+        # between the two and each failure gets its own message.
         path = results['img_path']
         try:
-            loaded = super().transform(results)
+            data = self._read(path)
         except FileNotFoundError as e:
+            if self.ignore_empty:
+                return None
             raise FileNotFoundError(errno.ENOENT, 'Image file not found',
                                     str(path)) from e
         except OSError as e:
-            raise OSError(f'Cannot read image file {path!r}: {e}') from e
-        except Exception as e:  # AssertionError on None, backend errors
             if self.ignore_empty:
                 return None
-            raise ValueError(
+            raise OSError(f'Cannot read image file {path!r}: {e}') from e
+        try:
+            if self.check_integrity:
+                check_image_bytes(data, path)
+            img = mmcv.imfrombytes(
+                data, flag=self.color_type, backend=self.imdecode_backend)
+            if img is None:
+                raise ValueError('the decoder returned nothing')
+        except DamagedImageError:
+            if self.ignore_empty:
+                return None
+            raise
+        except Exception as e:  # backend errors of several types
+            if self.ignore_empty:
+                return None
+            raise DamagedImageError(
                 f'Cannot decode image file {path!r} (corrupt or not an '
                 f'image?): {e}') from e
-        if loaded is None:  # ignore_empty=True and the file was unreadable
-            return None
-        h, w = loaded['img'].shape[:2]
-        if self.check_size and 'width' in loaded and 'height' in loaded:
-            if (int(loaded['width']), int(loaded['height'])) != (w, h):
-                raise ValueError(
+        if self.to_float32:
+            img = img.astype(np.float32)
+        h, w = img.shape[:2]
+        if self.check_size and 'width' in results and 'height' in results:
+            if (int(results['width']), int(results['height'])) != (w, h):
+                raise DamagedImageError(
                     f'Image file {path!r} is {w}x{h} (w x h) but its '
-                    f'annotation says {loaded["width"]}x{loaded["height"]}')
-        return _as_decoded(loaded)
+                    f'annotation says {results["width"]}x{results["height"]}')
+        results['img'] = img
+        results['img_shape'] = img.shape[:2]
+        results['ori_shape'] = img.shape[:2]
+        return _as_decoded(results)
+
+    def _read(self, path) -> bytes:
+        if self.file_client_args is not None:
+            client = fileio.FileClient.infer_client(self.file_client_args,
+                                                    path)
+            return client.get(path)
+        return fileio.get(path, backend_args=self.backend_args)
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(check_size={self.check_size}, '
+                f'check_integrity={self.check_integrity}, '
                 f'{super().__repr__().split("(", 1)[1]}')
 
 

@@ -1,8 +1,16 @@
+from .atomic_checkpoint_hook import AtomicCheckpointHook
+from .bad_sample_limit_hook import BadSampleLimitHook, TooManyBadSamplesError
 from .crowd_visualization_hook import CrowdVisualizationHook
+from .non_finite_guard_hook import (NonFiniteGuardHook, NonFiniteLossError,
+                                    NonFiniteParametersError)
 from .progress_bar_hook import ProgressBarHook
 from .unsup_weight_hook import UnsupWeightHook
 
-__all__ = ['CrowdVisualizationHook', 'ProgressBarHook', 'UnsupWeightHook']
+__all__ = [
+    'AtomicCheckpointHook', 'BadSampleLimitHook', 'CrowdVisualizationHook',
+    'NonFiniteGuardHook', 'NonFiniteLossError', 'NonFiniteParametersError',
+    'ProgressBarHook', 'TooManyBadSamplesError', 'UnsupWeightHook'
+]
 from .psam_visualization_hook import PSAMVisualizationHook  # noqa: E402
 
 __all__ += ['PSAMVisualizationHook']

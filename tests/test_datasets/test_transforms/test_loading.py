@@ -1,8 +1,10 @@
 import cv2
+import mmcv
 import numpy as np
 import pytest
 from PIL import Image
 
+from p2r_mm.datasets.image_integrity import DamagedImageError
 from p2r_mm.datasets.transforms.loading import (LoadCrowdAnnotations,
                                                 LoadCrowdImage,
                                                 LoadImageFromArray)
@@ -141,3 +143,77 @@ def test_bounds_from_width_height_before_the_image_is_loaded():
     results['gt_points'] = np.array([[30.0, 19.0]])
     with pytest.raises(ValueError, match='x.jpg'):
         LoadCrowdAnnotations()(results)
+
+
+# ------------------------------------------------------------ damaged data
+def cut(path, keep=0.8):
+    data = path.read_bytes()
+    path.write_bytes(data[:int(len(data) * keep)])
+
+
+@pytest.mark.parametrize('name', ['cut.jpg', 'cut.png'])
+def test_truncated_image_names_the_file(tmp_path, name):
+    path = tmp_path / name
+    write_png(path, h=64, w=64)  # random pixels: tens of kB either way
+    cut(path)
+    with pytest.raises(DamagedImageError, match=f'{name}.*cut short'):
+        LoadCrowdImage()(dict(img_path=str(path), width=64, height=64))
+    assert LoadCrowdImage(ignore_empty=True)(dict(img_path=str(path))) is None
+
+
+def test_a_decoder_that_fills_in_grey_is_caught(tmp_path, monkeypatch):
+    # libjpeg's default on a cut JPEG (and older OpenCV builds): a warning
+    # and grey rows. The check does not depend on the decoder refusing.
+    path = tmp_path / 'cut.jpg'
+    write_png(path, h=64, w=64)
+    cut(path)
+
+    def grey_filling_decoder(data, flag, backend=None):
+        return np.full((64, 64, 3), 128, np.uint8)
+
+    monkeypatch.setattr(mmcv, 'imfrombytes', grey_filling_decoder)
+    with pytest.raises(DamagedImageError, match='cut.jpg.*cut short'):
+        LoadCrowdImage()(dict(img_path=str(path), width=64, height=64))
+    out = LoadCrowdImage(check_integrity=False)(
+        dict(img_path=str(path), width=64, height=64))
+    assert (out['img'] == 128).all()  # what training would have seen
+
+
+def test_decode_and_size_errors_are_damaged_image_errors(tmp_path):
+    # One type for "the file is there but bad", which training replaces.
+    path = tmp_path / 'noise.jpg'
+    path.write_bytes(np.random.RandomState(1).bytes(2000))
+    with pytest.raises(DamagedImageError, match='noise.jpg'):
+        LoadCrowdImage()(dict(img_path=str(path)))
+    path = tmp_path / 'b.png'
+    write_png(path)
+    with pytest.raises(DamagedImageError, match='b.png'):
+        LoadCrowdImage()(dict(img_path=str(path), width=20, height=30))
+
+
+def test_load_options_still_apply(tmp_path):
+    path = tmp_path / 'a.png'
+    img = write_png(path)
+    out = LoadCrowdImage(to_float32=True)(dict(img_path=str(path)))
+    assert out['img'].dtype == np.float32
+    np.testing.assert_array_equal(out['img'], img.astype(np.float32))
+    assert 'check_integrity=True' in repr(LoadCrowdImage())
+
+
+@pytest.mark.parametrize('channels, dtype', [(None, np.uint8),
+                                             (4, np.uint8),
+                                             (3, np.uint16),
+                                             (None, np.uint16)])
+def test_grey_rgba_and_16_bit_pngs_load_as_8_bit_bgr(tmp_path, channels,
+                                                     dtype):
+    shape = (20, 30) if channels is None else (20, 30, channels)
+    scale = 257 if dtype == np.uint16 else 1  # 0..255 -> 0..65535
+    values = np.random.RandomState(0).randint(0, 256, shape)
+    path = tmp_path / 'odd.png'
+    assert cv2.imwrite(str(path), (values * scale).astype(dtype))
+    out = LoadCrowdImage()(dict(img_path=str(path), width=30, height=20))
+    assert out['img'].shape == (20, 30, 3) and out['img'].dtype == np.uint8
+    colour = values if channels is None else values[..., :3]
+    if channels is None:
+        colour = np.repeat(colour[..., None], 3, axis=2)
+    np.testing.assert_array_equal(out['img'], colour)
