@@ -87,7 +87,7 @@ class PointCounter(BaseModel):
                 data_samples: Sequence[CrowdDataSample],
                 rescale: bool = True) -> List[CrowdDataSample]:
         logits = predict_logits(self._forward, inputs, self.test_cfg,
-                             self.stride)
+                             self.stride, self.head.sub_cells)
         return self.head.predict_by_logits(logits, data_samples, rescale)
 
     @torch.no_grad()

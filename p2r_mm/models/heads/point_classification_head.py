@@ -56,6 +56,9 @@ class PointClassificationHead(BaseModule):
             nn.init.zeros_(conv.bias)
         self.shuffle = nn.PixelShuffle(upsample_factor)
         self.stride = feat_stride // upsample_factor
+        #: Cells per row of one decoder cell (its PixelShuffle block): the
+        #: block a mirror maps as a whole (see flip_averaged_logits).
+        self.sub_cells = upsample_factor
         self.loss_fn = MODELS.build(loss)
         self.logit_thr = float(logit_thr)
 

@@ -1,11 +1,12 @@
 """Horizontal-flip test-time augmentation (``test_cfg.flip``): the logits
-of the input and of its mirror image, mirrored back, averaged before the
-threshold."""
+of the input and of its mirror image, mapped back decoder cell by decoder
+cell, averaged before the threshold."""
 import pytest
 import torch
 
 from p2r_mm.models.counters import (check_test_cfg, flip_averaged_logits,
                                     predict_logits)
+from p2r_mm.models.counters.test_time import mirror_cells
 from .test_point_counter import narrow_counter, packed
 
 
@@ -23,8 +24,26 @@ def test_flip_average_by_hand():
     # and 4 are columns 7 and 3 -> 8, 4, mirrored back -> 4, 8.
     assert out.shape == (1, 1, 1, 2)
     assert out.flatten().tolist() == [(1 + 4) / 2, (5 + 8) / 2]
-    with pytest.raises(ValueError, match='multiple of the stride 4'):
+    with pytest.raises(ValueError, match='multiple of 4'):
         flip_averaged_logits(every_fourth_column, x[..., :6], stride=4)
+
+
+def test_decoder_cells_are_mirrored_as_blocks():
+    # A row of 6 cells in decoder cells of 2: blocks (a b)(c d)(e f) mirror
+    # to (e f)(c d)(a b), each keeping its order.
+    row = torch.arange(6.).reshape(1, 1, 1, 6)
+    assert mirror_cells(row, 2).flatten().tolist() == [4, 5, 2, 3, 0, 1]
+    assert mirror_cells(row, 1).flatten().tolist() == [5, 4, 3, 2, 1, 0]
+    x = torch.arange(1., 17.).expand(1, 3, 4, 16).clone()
+    out = flip_averaged_logits(every_fourth_column, x, stride=4,
+                               sub_cells=2)
+    # Unflipped cells: 1 5 9 13; mirrored input: 16 12 8 4 -> cells
+    # (16 12)(8 4) -> blocks swapped: (8 4)(16 12).
+    assert out.flatten().tolist() == [(1 + 8) / 2, (5 + 4) / 2,
+                                      (9 + 16) / 2, (13 + 12) / 2]
+    with pytest.raises(ValueError, match='multiple of 8'):
+        flip_averaged_logits(every_fourth_column, x[..., :12], stride=4,
+                             sub_cells=2)
 
 
 def test_counter_predicts_from_the_averaged_logits():
@@ -39,7 +58,7 @@ def test_counter_predicts_from_the_averaged_logits():
     with torch.no_grad():
         logits = plain(x)
         mirrored = plain(torch.flip(x, dims=[3]))
-        expected = (logits + torch.flip(mirrored, dims=[3])) / 2
+        expected = (logits + mirror_cells(mirrored, 2)) / 2
         # The head's threshold sits near these random logits.
         tta.head.logit_thr = plain.head.logit_thr = float(
             expected[..., :18, :23].median())
@@ -64,11 +83,11 @@ def test_flip_with_tiles_mirrors_the_tiled_prediction():
     x = torch.randn(1, 3, 96, 160)
     tile = both.test_cfg['tile']
     with torch.no_grad():
-        got = predict_logits(both._forward, x, both.test_cfg, 4)
+        got = predict_logits(both._forward, x, both.test_cfg, 4, 2)
         tiled = predict_logits(both._forward, x, dict(tile=tile), 4)
         tiled_mirror = predict_logits(both._forward, x.flip(-1),
                                       dict(tile=tile), 4)
-    assert torch.allclose(got, (tiled + tiled_mirror.flip(-1)) / 2)
+    assert torch.allclose(got, (tiled + mirror_cells(tiled_mirror, 2)) / 2)
 
 
 def test_bad_test_cfg_is_named():
