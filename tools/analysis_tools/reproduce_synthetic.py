@@ -53,6 +53,7 @@ PSEUDO_KEYS = ('pseudo_points', 'pseudo_precision', 'pseudo_recall',
                'pseudo_f1', 'pseudo_count_ratio', 'confident_precision',
                'confident_recall', 'confident_count_ratio', 'unsup_weight')
 VALIDITY_RATIO, SPREAD_RATIO, CLAIM1_RATIO, OVERCOUNT = 0.6, 0.25, 0.8, 1.2
+MIN_SEEDS = 3  # below this a spread, hence a verdict, means nothing
 
 
 def parse_args(argv=None):
@@ -243,12 +244,15 @@ def validity(methods):
     lab, lab_sd = mean_std(methods['labelled_only']['test_mae'])
     ora, ora_sd = mean_std(methods['full_label']['test_mae'])
     gap = lab - ora
+    seeds = min(len(methods[k]['test_mae'])
+                for k in ('labelled_only', 'full_label'))
     return dict(
+        seeds=seeds, enough_seeds=seeds >= MIN_SEEDS,
         labelled_only_mae=lab, labelled_only_std=lab_sd, full_label_mae=ora,
         full_label_std=ora_sd, ratio=ora / lab, gap=gap,
         headroom=ora <= VALIDITY_RATIO * lab,
         spread_small=max(lab_sd, ora_sd) <= SPREAD_RATIO * gap,
-        fit=bool(ora <= VALIDITY_RATIO * lab and
+        fit=bool(seeds >= MIN_SEEDS and ora <= VALIDITY_RATIO * lab and
                  max(lab_sd, ora_sd) <= SPREAD_RATIO * gap))
 
 
@@ -258,7 +262,9 @@ def claims(methods):
         p2r = mean_std(methods['p2r_semi']['test_mae'])[0]
         lab = mean_std(methods['labelled_only']['test_mae'])[0]
         out['p2r_vs_labelled_only'] = dict(
-            ratio=p2r / lab, holds=bool(p2r <= CLAIM1_RATIO * lab))
+            ratio=p2r / lab, holds=bool(p2r <= CLAIM1_RATIO * lab),
+            seeds=min(len(methods[k]['test_mae'])
+                      for k in ('p2r_semi', 'labelled_only')))
     if 'p2p_semi' in methods:
         ratio = mean_std(methods['p2p_semi']['count_ratio'])[0]
         curves = np.array([[h['count_ratio'] for h in hist]
@@ -302,9 +308,12 @@ def validity_sentence(v):
             f"{v['labelled_only_std']:.2f} (ratio {v['ratio']:.2f}, gap "
             f"{v['gap']:.2f}): " +
             ('**fit**.' if v['fit'] else '**not fit** (' + ', '.join(
-                t for t, ok in (('no headroom', v['headroom']),
-                                ('seed spread too large',
-                                 v['spread_small'])) if not ok) + ').'))
+                t for t, ok in (
+                    (f"only {v.get('seeds')} seed(s): no verdict yet",
+                     v.get('enough_seeds', True)),
+                    ('no headroom', v['headroom']),
+                    ('seed spread too large', v['spread_small'])) if not ok)
+             + ').'))
 
 
 def write_report(data, out, plots):
