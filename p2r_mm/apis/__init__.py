@@ -2,8 +2,10 @@ from .inference import (build_image_pipelines, build_test_pipelines,
                         inference_counter, init_counter, load_image,
                         prepare_image)
 from .onnx_counter import OnnxCounter
+from .psam_inference import ImagePSAM, inference_psam
 
 __all__ = [
-    'OnnxCounter', 'build_image_pipelines', 'build_test_pipelines',
-    'inference_counter', 'init_counter', 'load_image', 'prepare_image'
+    'ImagePSAM', 'OnnxCounter', 'build_image_pipelines',
+    'build_test_pipelines', 'inference_counter', 'inference_psam',
+    'init_counter', 'load_image', 'prepare_image'
 ]

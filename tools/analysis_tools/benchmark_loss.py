@@ -2,13 +2,20 @@
 
 Every (case, loss, device) is measured in a fresh subprocess, so the peak
 resident memory (RSS, from getrusage) of one measurement is not inflated by
-another; it includes the interpreter and torch (~240 MB on CPU), which the
-"base RSS" column shows. Times are of forward + backward, the median of
-``--runs`` runs after one warm-up (P2P: ``--p2p-runs``, it is slow).
+another; it includes the interpreter, torch, SciPy and MMEngine, which
+the "base RSS" column shows (the RSS before the loss runs). Times are of
+forward + backward, the median of ``--runs`` runs after one warm-up (P2P:
+``--p2p-runs``, it is slow).
 
 Usage:
     python tools/analysis_tools/benchmark_loss.py [--device cpu cuda]
         [--cases sha_crops qnrf_1024 qnrf_2048] [--json OUT.json]
+
+``--json`` writes the machine (with the load average at the start and the
+end: a shared machine shows in it), the settings and one entry per
+(case, loss, device); the README's loss table is rendered from that file
+(``tools/misc/readme_tables.py``). The ``tiny`` case (not run by default)
+is a seconds-long smoke test.
 """
 import argparse
 import json
@@ -24,18 +31,21 @@ CASES = {
     'sha_crops': (16, 256, 256, 300),
     'qnrf_1024': (1, 768, 1024, 500),
     'qnrf_2048': (1, 1536, 2048, 1300),
+    'tiny': (2, 64, 64, 20),
 }
+DEFAULT_CASES = ['sha_crops', 'qnrf_1024', 'qnrf_2048']
 LABELS = {
     'sha_crops': '16 x 256x256 crops, ~300 pts each',
     'qnrf_1024': '1024x768, 500 pts',
     'qnrf_2048': '2048x1536, 1300 pts',
+    'tiny': '2 x 64x64 crops, ~20 pts each',
 }
 STRIDE = 4
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--cases', nargs='+', default=list(CASES),
+    parser.add_argument('--cases', nargs='+', default=DEFAULT_CASES,
                         choices=list(CASES))
     parser.add_argument('--device', nargs='+', default=None,
                         help='default: cpu, and cuda when available')
@@ -87,8 +97,11 @@ def measure_one(case, loss_name, device, runs):
         start = time.perf_counter()
         step()
         times.append(time.perf_counter() - start)
+    batch, height, width, n = CASES[case]
     result = dict(
-        case=case, loss=loss_name, device=device, runs=runs,
+        case=case, label=LABELS[case], batch=batch, height=height,
+        width=width, points=n, stride=STRIDE, loss=loss_name, device=device,
+        runs=runs,
         median_s=statistics.median(times), min_s=min(times),
         peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         base_rss_mb=base_rss)
@@ -107,16 +120,11 @@ def run_child(case, loss_name, device, runs):
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def machine_description():
-    import platform
 
-    import torch
-    desc = (f'{platform.processor() or platform.machine()}, '
-            f'{os.cpu_count()} CPUs, torch {torch.__version__}, '
-            f'{torch.get_num_threads()} threads')
-    if torch.cuda.is_available():
-        desc += f', GPU {torch.cuda.get_device_name()}'
-    return desc
+
+def ratio_text(ratio):
+    """``14x``; one decimal below 10 (``0.3x``)."""
+    return f'{ratio:.0f}x' if ratio >= 10 else f'{ratio:.1f}x'
 
 
 def main():
@@ -126,9 +134,13 @@ def main():
         print(json.dumps(measure_one(case, loss_name, device, args.runs)))
         return
     import torch
+
+    from p2r_mm.utils.machine import describe, load_average, machine_info
+    machine = machine_info()
     devices = args.device or (['cpu', 'cuda']
                               if torch.cuda.is_available() else ['cpu'])
-    print(f'Machine: {machine_description()}')
+    print(f'Machine: {describe(machine)}, load average '
+          f"{machine['load_average_at_start']:.2f}")
     print(f'Stride {STRIDE}; forward + backward; median of {args.runs} runs '
           f'(P2P: {args.p2p_runs}) after a warm-up; peak RSS of a fresh '
           'process per row.\n')
@@ -147,12 +159,15 @@ def main():
                   f"{p2r['peak_rss_mb']:.0f} MB ({p2r['base_rss_mb']:.0f}) | "
                   f"{p2p['median_s'] * 1e3:.0f} ms | "
                   f"{p2p['peak_rss_mb']:.0f} MB | "
-                  f"{p2p['median_s'] / p2r['median_s']:.0f}x |",
+                  f"{ratio_text(p2p['median_s'] / p2r['median_s'])} |",
                   flush=True)
+    machine['load_average_at_end'] = load_average()
     if args.json:
         with open(args.json, 'w') as f:
-            json.dump(dict(machine=machine_description(), results=results),
-                      f, indent=2)
+            json.dump(dict(machine=machine, stride=STRIDE, runs=args.runs,
+                           p2p_runs=args.p2p_runs, cases=args.cases,
+                           devices=devices, results=results), f, indent=2)
+        print(f'\nwrote {args.json}')
 
 
 if __name__ == '__main__':

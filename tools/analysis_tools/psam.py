@@ -22,16 +22,12 @@ import os.path as osp
 
 import mmcv
 import torch
-from mmengine.config import Config, DictAction
-from mmengine.registry import init_default_scope
-from mmengine.runner import load_checkpoint
+from mmengine.config import DictAction
 
-from p2r_mm.apis import build_test_pipelines, prepare_image
-from p2r_mm.registry import MODELS
+from p2r_mm.apis import build_test_pipelines, inference_psam, init_counter
 from p2r_mm.structures import input_to_original
 from p2r_mm.utils import TRUST_ENV
-from p2r_mm.visualization import (CrowdVisualizer, compute_psam,
-                                  model_radius_range, psam_spread)
+from p2r_mm.visualization import CrowdVisualizer
 
 
 def parse_args(argv=None):
@@ -72,28 +68,15 @@ def main(argv=None):
     args = parse_args(argv)
     if args.trust_checkpoint:
         os.environ[TRUST_ENV] = '1'
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
-    init_default_scope(cfg.get('default_scope', 'p2r_mm'))
-    model = MODELS.build(cfg.model)
-    load_checkpoint(model, args.checkpoint, map_location='cpu')
-    model.to(args.device).eval()
-
-    inputs, sample, image = prepare_image(model, args.image,
-                                          build_test_pipelines(cfg))
-    img_shape = sample.metainfo['img_shape'][:2]
-    scale = sample.metainfo.get('scale_factor', (1.0, 1.0))
-    query = dict(top_k=args.top_k)
-    if args.points:
-        # Image pixels -> network-input pixels (how cv2 resizes).
-        pts = (parse_points(args.points) + 0.5) * torch.tensor(scale) - 0.5
-        query = dict(points=pts)
-    result = compute_psam(model, inputs, layer=args.layer,
-                          chunk_size=args.chunk_size, img_shape=img_shape,
-                          **query)
-    spread = psam_spread(result, radius=args.radius,
-                         **model_radius_range(model))
+    model = init_counter(args.config, args.checkpoint, args.device,
+                         cfg_options=args.cfg_options, backend='pytorch')
+    out = inference_psam(
+        model, args.image, top_k=None if args.points else args.top_k,
+        points=parse_points(args.points) if args.points else None,
+        layer=args.layer, chunk_size=args.chunk_size, radius=args.radius,
+        pipelines=build_test_pipelines(model.cfg))
+    result, spread, scale, image = (out.result, out.spread,
+                                    out.scale_factor, out.image)
     shown = input_to_original(result.points.cpu(), scale)
 
     os.makedirs(args.out_dir, exist_ok=True)
