@@ -93,11 +93,16 @@ def cell_points(logit_map: Tensor, stride: int, img_shape: Sequence[int],
         img_shape (Sequence[int]): unpadded (H, W) of the input.
 
     Returns:
-        tuple[Tensor, Tensor]: points (N, 2) (x, y) in input pixels and
-        their logits (N,).
+        tuple[Tensor, Tensor]: points (N, 2) (x, y) in input pixels, float32
+        (float64 for float64 logits), and their logits (N,) in the logits'
+        dtype.
     """
     h, w = image_cells(img_shape, stride, logit_map.shape)
     logits = logit_map[:h, :w].reshape(-1)
     keep = logits >= logit_thr if inclusive else logits > logit_thr
-    centers = cell_centers(h, w, stride, logit_map.device, logit_map.dtype)
+    # Points are float32 whatever the logits: under autocast these are
+    # fp16 / bfloat16, too coarse for the half-pixel centres of a wide map
+    # (fp16 spacing is 1 px from x = 1024, bfloat16's 2 px from 256).
+    dtype = torch.promote_types(logit_map.dtype, torch.float32)
+    centers = cell_centers(h, w, stride, logit_map.device, dtype)
     return centers[keep], logits[keep]

@@ -48,3 +48,15 @@ def test_image_cells_and_cell_points_skip_the_padding():
     assert values.tolist() == [2.0, 1.0]
     points, _ = cell_points(logits, 4, (10, 13), inclusive=True)
     assert points.tolist() == [[1.5, 1.5], [5.5, 5.5], [13.5, 9.5]]
+
+
+@pytest.mark.parametrize('dtype', [torch.float16, torch.bfloat16])
+def test_cell_points_of_half_precision_logits_are_exact_float32(dtype):
+    # Under autocast the logits are fp16 / bfloat16, whose spacing (bf16:
+    # 2 px from 256, fp16: 1 px from 1024) cannot hold the half-pixel
+    # centres of wide maps; the points must still be float32 and exact.
+    h, w, s = 2, 700, 4
+    logits = torch.ones(h, w, dtype=dtype)
+    points, values = cell_points(logits, s, (h * s, w * s))
+    assert points.dtype == torch.float32 and values.dtype == dtype
+    assert torch.equal(points, cell_centers(h, w, s))
