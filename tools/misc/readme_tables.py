@@ -252,22 +252,7 @@ def render_synthetic_claims(data):
     if data.get('validity'):
         parts.append('Benchmark validity: ' +
                      tool.validity_sentence(data['validity']))
-    claims = data.get('claims') or {}
-    if 'p2r_vs_labelled_only' in claims:
-        c = claims['p2r_vs_labelled_only']
-        parts.append(
-            f"Claim 1, P2R-semi mean MAE / labelled-only mean MAE = "
-            f"{c['ratio']:.2f} (target ≤ {tool.CLAIM1_RATIO}): "
-            + ('holds.' if c['holds'] else '**does not hold**.'))
-    if 'p2p_overcounts' in claims:
-        c = claims['p2p_overcounts']
-        parts.append(
-            f"Claim 2, P2P-semi predicted / true count "
-            f"{c['test_count_ratio']:.3f} on test (over-counting: > "
-            f"{tool.OVERCOUNT}), {c['val_count_ratio_first']:.3f} → "
-            f"{c['val_count_ratio_last']:.3f} on validation from the first "
-            'evaluation to the last: ' +
-            ('holds.' if c['holds'] else '**does not hold**.'))
+    parts += tool.claim_sentences(data.get('claims') or {})
     if not parts:
         raise ArtefactError('neither validity nor claims')
     return [' '.join(parts)]
