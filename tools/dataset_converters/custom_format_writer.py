@@ -29,6 +29,19 @@ from PIL import Image
 IMG_SUFFIXES = ('.jpg', '.jpeg', '.png', '.bmp')
 
 
+def add_output_args(parser, tool: str) -> None:
+    """The options every converter shares: how the output is written and
+    whether ``tool``'s corner-origin coordinates are shifted."""
+    parser.add_argument('--link', action='store_true',
+                        help='symlink the images instead of copying them')
+    parser.add_argument('--overwrite', action='store_true',
+                        help='replace an existing annotations.json')
+    parser.add_argument(
+        '--no-half-pixel-shift', action='store_true',
+        help=f'keep {tool}\'s coordinates (default: subtract 0.5, from the '
+        'image corner origin to pixel centres)')
+
+
 class ConversionError(ValueError):
     """Bad input; the message names the file and the element."""
 

@@ -24,7 +24,7 @@ import xml.etree.ElementTree as ET
 from collections import Counter
 
 from custom_format_writer import (ConversionError, CustomFormatWriter,
-                                  summary)
+                                  add_output_args, summary)
 
 
 def parse_args():
@@ -41,14 +41,7 @@ def parse_args():
         '--empty-as-unlabelled', action='store_true',
         help='leave images without points unlabelled instead of writing '
         'them with no heads')
-    parser.add_argument('--link', action='store_true',
-                        help='symlink the images instead of copying them')
-    parser.add_argument('--overwrite', action='store_true',
-                        help='replace an existing annotations.json')
-    parser.add_argument(
-        '--no-half-pixel-shift', action='store_true',
-        help='keep CVAT\'s coordinates (default: subtract 0.5, from the '
-        'image corner origin to pixel centres)')
+    add_output_args(parser, 'CVAT')
     return parser.parse_args()
 
 

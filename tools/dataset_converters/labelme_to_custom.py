@@ -27,7 +27,8 @@ import sys
 from collections import Counter
 
 from custom_format_writer import (IMG_SUFFIXES, ConversionError,
-                                  CustomFormatWriter, summary)
+                                  CustomFormatWriter, add_output_args,
+                                  summary)
 
 
 def parse_args():
@@ -41,14 +42,7 @@ def parse_args():
     parser.add_argument('--unlabelled', action='store_true',
                         help='also copy images without a LabelMe file, '
                         'as unlabelled images')
-    parser.add_argument('--link', action='store_true',
-                        help='symlink the images instead of copying them')
-    parser.add_argument('--overwrite', action='store_true',
-                        help='replace an existing annotations.json')
-    parser.add_argument(
-        '--no-half-pixel-shift', action='store_true',
-        help='keep LabelMe\'s coordinates (default: subtract 0.5, from the '
-        'image corner origin to pixel centres)')
+    add_output_args(parser, 'LabelMe')
     return parser.parse_args()
 
 
