@@ -143,3 +143,46 @@ def test_kept_results_continue_without_the_work_dir(finished):
                '--plots', ''])
     assert json.loads(again.with_suffix('.json').read_text())['methods'] \
         == json.loads(first.with_suffix('.json').read_text())['methods']
+
+
+def test_extra_methods_join_the_protocol_and_read_baselines(
+        finished, monkeypatch):
+    # A project's method next to the benchmark's runs kept elsewhere.
+    monkeypatch.setattr(tool, 'METHODS', dict(tool.METHODS))
+    baseline = finished / 'baseline'
+    tool.main(['--report-only', '--work-dir', str(finished / 'work'),
+               '--results-dir', str(baseline), '--out',
+               str(finished / 'first'), '--plots', ''])
+    project_work = finished / 'project_work'
+    for seed, mae in enumerate([6.0, 7.0, 8.0]):
+        r = write_run(project_work / 'my_p2r' / f'seed{seed}', 'p2r_semi',
+                      seed, mae)
+        r['method'] = 'my_p2r'
+        r['test_best']['loc']['loc_cells/f1@4'] = 0.25
+        (project_work / 'my_p2r' / f'seed{seed}' / 'result.json'
+         ).write_text(json.dumps(r))
+    out = finished / 'project'
+    tool.main(['--report-only', '--methods', 'p2r_semi', '--extra-methods',
+               'my_p2r=configs/p2r/synthetic_5pct.py', '--work-dir',
+               str(project_work), '--results-dir', str(finished / 'pkept'),
+               '--baseline-results', str(baseline), '--out', str(out),
+               '--plots', ''])
+    data = json.loads(out.with_suffix('.json').read_text())
+    assert list(data['methods']) == ['p2r_semi', 'my_p2r']
+    assert data['methods']['my_p2r']['test_mae'] == [6.0, 7.0, 8.0]
+    assert data['methods']['p2r_semi']['test_mae'] == MAE['p2r_semi']
+    # Only the project's own runs are copied to its results folder.
+    assert sorted(p.name for p in (finished / 'pkept').iterdir()) == [
+        f'my_p2r_seed{s}.json' for s in range(3)]
+    md = out.with_suffix('.md').read_text()
+    assert '| `loc/f1@4` | `loc/f1@8` | `loc_cells/f1@4` |' in md
+    assert '| my_p2r | 0.500 ± 0.000 | 0.700 ± 0.000 | 0.250 ± 0.000 |' \
+        in md
+
+
+def test_extra_methods_reject_bad_specs(tmp_path, monkeypatch):
+    monkeypatch.setattr(tool, 'METHODS', dict(tool.METHODS))
+    for spec in ('no_equals', 'p2r_semi=configs/p2r/synthetic_5pct.py',
+                 'x=configs/none.py'):
+        with pytest.raises(SystemExit):
+            tool.parse_args(['--extra-methods', spec])

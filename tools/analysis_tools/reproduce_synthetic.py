@@ -4,7 +4,7 @@ and write docs/results_synthetic.md (+ .json, + plots in docs/images/).
 Usage:
     python tools/analysis_tools/reproduce_synthetic.py
         [--methods labelled_only full_label p2r_semi p2p_semi]
-        [--seeds 0 1 2] [--work-dir work_dirs/reproduce_synthetic]
+        [--extra-methods KEY=CONFIG ...] [--seeds 0 1 2] [--work-dir work_dirs/reproduce_synthetic]
         [--out docs/results_synthetic] [--results-dir DIR] [--report-only]
         [--cfg-options ...]
 
@@ -17,6 +17,13 @@ and once at the last one. A finished run's numbers go to
 committed with the report) and it is not trained again, so a reproduction
 can be stopped and continued, on another machine too; ``--report-only``
 rebuilds the report from the finished runs alone.
+
+``--extra-methods KEY=CONFIG`` adds a method (a project's config, say) to
+the same protocol; its runs are named by KEY. ``--baseline-results
+docs/results_synthetic_runs`` also reads finished runs of the four
+benchmark methods from there, so a project's report (with its own
+``--results-dir``) compares with the benchmark's runs without training
+them again.
 
 What the report checks:
 
@@ -47,6 +54,7 @@ METHODS = {
     'p2r_semi': ('P2R-semi', 'configs/p2r/synthetic_5pct.py'),
     'p2p_semi': ('P2P-semi', 'configs/p2p/synthetic_5pct.py'),
 }
+CORE_METHODS = tuple(METHODS)
 SEMI = ('p2r_semi', 'p2p_semi')
 #: Pseudo-label statistics logged by SemiPointCounter (pseudo_quality).
 PSEUDO_KEYS = ('pseudo_points', 'pseudo_precision', 'pseudo_recall',
@@ -60,6 +68,10 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--methods', nargs='+', default=list(METHODS),
                         choices=list(METHODS))
+    parser.add_argument('--extra-methods', nargs='+', default=[],
+                        metavar='KEY=CONFIG',
+                        help='more methods run with the same protocol '
+                        '(e.g. a project config)')
     parser.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
     parser.add_argument('--work-dir', default='work_dirs/reproduce_synthetic')
     parser.add_argument('--out', default=osp.join(REPO, 'docs',
@@ -71,6 +83,9 @@ def parse_args(argv=None):
                         '(<method>_seed<S>.json, small enough to commit); a '
                         'run found there or in its work dir is not trained '
                         'again')
+    parser.add_argument('--baseline-results', metavar='DIR',
+                        help='also read finished runs of the benchmark\'s '
+                        'own methods from DIR (read only)')
     parser.add_argument('--plots', default=osp.join(REPO, 'docs', 'images'),
                         help='folder of the curves (empty: no plots)')
     parser.add_argument('--cfg-options', nargs='+', default=[],
@@ -80,14 +95,30 @@ def parse_args(argv=None):
     parser.add_argument('--compare-to', metavar='JSON',
                         help='an earlier report (e.g. of another generator '
                         'version) whose validity check the report repeats')
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    for item in args.extra_methods:
+        key, sep, config = item.partition('=')
+        if not sep or not key or not config:
+            parser.error(f'--extra-methods takes KEY=CONFIG, got {item!r}')
+        if key in METHODS:
+            parser.error(f'--extra-methods: {key!r} is a benchmark method')
+        if not osp.isfile(osp.join(REPO, config)):
+            parser.error(f'--extra-methods {key}: no config {config}')
+        # The registry of methods is module state: the report, its
+        # aggregation and the README renderer all read names from it.
+        METHODS[key] = (key, config)
+        args.methods.append(key)
+    return args
 
 
 # ------------------------------------------------------------ one run
 def run_tool(cmd, log_path):
     """Run a tool, its output to ``log_path``; raise with its tail."""
+    # Projects' configs import ``projects.<name>`` (custom_imports).
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [REPO] + [p for p in [os.environ.get('PYTHONPATH')] if p]))
     with open(log_path, 'w') as log:
-        proc = subprocess.run(cmd, cwd=REPO, stdout=log,
+        proc = subprocess.run(cmd, cwd=REPO, stdout=log, env=env,
                               stderr=subprocess.STDOUT)
     if proc.returncode != 0:
         with open(log_path) as f:
@@ -186,7 +217,10 @@ def collect_run(run_dir, method, seed, train_minutes):
         m = read_test_metrics(osp.join(run_dir, f'test_{which}'))
         result[f'test_{which}'] = dict(
             mae=m['mae'], rmse=m['rmse'], count_ratio=m['count_ratio'],
-            f1_4=m.get('loc/f1@4'), f1_8=m.get('loc/f1@8'))
+            f1_4=m.get('loc/f1@4'), f1_8=m.get('loc/f1@8'),
+            # Every localisation metric the config logs (a project may
+            # add its own, e.g. F1 of unrefined points).
+            loc={k: v for k, v in m.items() if k.startswith('loc')})
     return result
 
 
@@ -205,7 +239,9 @@ def aggregate(runs):
             test_mae=[r['test_best']['mae'] for r in rs],
             test_rmse=[r['test_best']['rmse'] for r in rs],
             count_ratio=[r['test_best']['count_ratio'] for r in rs],
+            test_f1_4=[r['test_best'].get('f1_4') for r in rs],
             test_f1_8=[r['test_best']['f1_8'] for r in rs],
+            test_loc=[r['test_best'].get('loc', {}) for r in rs],
             best_epoch=[r['best_epoch'] for r in rs],
             last_test_mae=[r['test_last']['mae'] for r in rs],
             last_test_rmse=[r['test_last']['rmse'] for r in rs],
@@ -225,6 +261,12 @@ def mean_std(values):
     if not len(v):
         return float('nan'), float('nan')
     return float(v.mean()), float(v.std(ddof=1)) if len(v) > 1 else 0.0
+
+
+def semi_methods(methods):
+    """The methods whose runs logged pseudo-label statistics."""
+    return [k for k, m in methods.items()
+            if any(per_seed for per_seed in m['pseudo_by_epoch'])]
 
 
 def pseudo_by_epoch(history):
@@ -287,14 +329,31 @@ def fmt(values, digits=2):
 def results_table(methods):
     """The mean ± std table (also the README's results table)."""
     lines = ['| method | test MAE | test RMSE | predicted / true count | '
-             'F1@8 | last-checkpoint MAE | training time |',
-             '|---|---|---|---|---|---|---|']
+             'F1@4 | F1@8 | last-checkpoint MAE | training time |',
+             '|---|---|---|---|---|---|---|---|']
     for key, m in methods.items():
         lines.append(
             f"| {m['name']} (`{m['config']}`) | {fmt(m['test_mae'])} | "
             f"{fmt(m['test_rmse'])} | {fmt(m['count_ratio'], 3)} | "
+            f"{fmt(m.get('test_f1_4', []), 3)} | "
             f"{fmt(m['test_f1_8'], 3)} | {fmt(m['last_test_mae'])} | "
             f"{mean_std(m['train_minutes'])[0]:.1f} min |")
+    return lines
+
+
+def localization_table(methods):
+    """Every F1 the test runs logged (``<prefix>/f1@<px>``: a project
+    may log more than the core's ``loc/``), mean ± std over the seeds."""
+    keys = sorted({k for m in methods.values() for loc in
+                   m.get('test_loc', []) for k in loc if '/f1@' in k})
+    if not keys:
+        return []
+    lines = ['| method | ' + ' | '.join(f'`{k}`' for k in keys) + ' |',
+             '|---|' + '---|' * len(keys)]
+    for m in methods.values():
+        cells = [fmt([loc.get(k) for loc in m.get('test_loc', [])], 3)
+                 for k in keys]
+        lines.append(f"| {m['name']} | " + ' | '.join(cells) + ' |')
     return lines
 
 
@@ -348,6 +407,10 @@ def write_report(data, out, plots):
         'held-out validation split (lowest 4 * MAE + RMSE), mean ± '
         'standard deviation over the seeds.', '',
         *results_table(methods), '']
+    loc = localization_table(methods)
+    if loc:
+        lines += ['## Localisation (test, validation-selected checkpoint)',
+                  '', *loc, '']
     if data.get('protocol'):
         lines += protocol_lines(data['protocol'])
     lines += generator_lines()
@@ -391,7 +454,7 @@ def write_report(data, out, plots):
             ratios = [hist[k]['count_ratio'] for hist in m['val_history']]
             lines.append(f"| {m['name']} | {h['epoch']} | {fmt(maes)} | "
                          f"{fmt(ratios, 3)} |")
-    semi = [k for k in SEMI if k in methods]
+    semi = semi_methods(methods)
     if semi:
         lines += [
             '', '## Pseudo-labels against the hidden annotations', '',
@@ -457,7 +520,7 @@ def write_plots(methods, folder):
     names = ['synthetic_val_curves.png']
     fig.savefig(osp.join(folder, names[0]), dpi=90)
     plt.close(fig)
-    semi = [k for k in SEMI if k in methods]
+    semi = semi_methods(methods)
     if semi:
         fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
         for key in semi:
@@ -567,11 +630,16 @@ def main(argv=None):
         for method in args.methods:
             run_dir = osp.join(args.work_dir, method, f'seed{seed}')
             kept = osp.join(args.results_dir, f'{method}_seed{seed}.json')
-            for done in (kept, osp.join(run_dir, 'result.json')):
+            found = [kept, osp.join(run_dir, 'result.json')]
+            if method in CORE_METHODS and args.baseline_results:
+                found.append(osp.join(args.baseline_results,
+                                      f'{method}_seed{seed}.json'))
+            for k, done in enumerate(found):
                 if osp.isfile(done):
                     with open(done) as f:
                         runs.append(json.load(f))
-                    keep_result(runs[-1], kept)
+                    if k < 2:  # a baseline run stays where it is
+                        keep_result(runs[-1], kept)
                     break
             else:
                 done = None
