@@ -36,12 +36,14 @@ setup(
     package_data={'p2r_mm.datasets': ['splits/*.txt', 'splits/README.md']},
     python_requires='>=3.8',
     install_requires=read_requirements('runtime.txt'),
-    # The tests cover ONNX export and the onnxruntime backend, so the tests
-    # extra also installs the deploy one.
+    # The tests cover ONNX export, the onnxruntime backend and the
+    # TensorBoard / W&B backends, so the tests extra also installs the
+    # deploy and vis ones.
     extras_require=dict(
         deploy=read_requirements('deploy.txt'),
+        vis=read_requirements('vis.txt'),
         tests=read_requirements('tests.txt') +
-        read_requirements('deploy.txt')),
+        read_requirements('deploy.txt') + read_requirements('vis.txt')),
     license='Apache License 2.0',
     zip_safe=False,
 )
