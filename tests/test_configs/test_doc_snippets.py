@@ -9,7 +9,6 @@ import os.path as osp
 import re
 from contextlib import redirect_stdout
 
-import pytest
 import torch
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
