@@ -81,13 +81,32 @@ class P2RLoss(BasePointLoss):
 
         cost = (self.cost_point * d / radius[region] -
                 self.cost_class * logits.reshape(-1)[cells])
-        best = torch.full_like(radius, math.inf).scatter_reduce(
-            0, region, cost, reduce='amin')
-        is_best = cost == best[region]
-        # Exactly one positive per region, even when costs tie.
-        positive = torch.full((len(points), ), -1, dtype=torch.long,
-                              device=cells.device).scatter_reduce(
-                                  0, region[is_best], cells[is_best],
-                                  reduce='amax')
-        target[positive[positive >= 0]] = 1.0
+        target[lowest_cost_cells(cells, region, cost, len(points))] = 1.0
         return CellTargets(target, owner)
+
+
+def lowest_cost_cells(cells: Tensor, region: Tensor, cost: Tensor,
+                      num_points: int) -> Tensor:
+    """The positive of every non-empty region: its cell of lowest cost.
+
+    Args:
+        cells (Tensor): (C,) long, flat indices of the cells in a region.
+        region (Tensor): (C,) long, the point (< ``num_points``) whose
+            region each cell is in.
+        cost (Tensor): (C,) float, each cell's matching cost.
+        num_points (int): P.
+
+    Returns:
+        Tensor: (R,) long flat cell indices, one per non-empty region;
+        among tied cells, the highest index (so exactly one positive per
+        region).
+    """
+    best = torch.full((num_points, ), math.inf, dtype=cost.dtype,
+                      device=cost.device).scatter_reduce(
+                          0, region, cost, reduce='amin')
+    is_best = cost == best[region]
+    positive = torch.full((num_points, ), -1, dtype=torch.long,
+                          device=cells.device).scatter_reduce(
+                              0, region[is_best], cells[is_best],
+                              reduce='amax')
+    return positive[positive >= 0]

@@ -38,3 +38,40 @@ def test_needs_a_semi_supervised_model():
     with pytest.raises(AttributeError, match='unsup_weight'):
         UnsupWeightHook().before_train_epoch(
             SimpleNamespace(model=object(), epoch=0))
+
+
+def test_restart_teacher_copies_the_student_once_when_the_branch_starts():
+    import logging
+
+    import torch
+    import torch.nn as nn
+
+    torch.manual_seed(0)
+    model = SimpleNamespace(unsup_weight=None,
+                            student=nn.Sequential(nn.Linear(3, 2),
+                                                  nn.BatchNorm1d(2)),
+                            teacher=nn.Sequential(nn.Linear(3, 2),
+                                                  nn.BatchNorm1d(2)))
+    model.student[1].running_mean.fill_(0.5)
+    hook = UnsupWeightHook(burn_in_epochs=2, step=1.0, restart_teacher=True)
+    runner = SimpleNamespace(model=model, epoch=0,
+                             logger=logging.getLogger('test'))
+
+    def same():
+        s, t = model.student.state_dict(), model.teacher.state_dict()
+        return all(torch.equal(s[k], t[k]) for k in s)
+
+    for epoch in (0, 1):
+        runner.epoch = epoch
+        hook.before_train_epoch(runner)
+        assert not same(), epoch  # burn-in: the teacher is left alone
+    runner.epoch = 2
+    hook.before_train_epoch(runner)
+    assert same()  # weights and BN statistics
+    with torch.no_grad():
+        model.teacher[0].weight.add_(1.0)  # the EMA moves it on
+    runner.epoch = 3
+    hook.before_train_epoch(runner)
+    assert not same()  # no second restart
+    # Off by default: the official recipe never restarts.
+    assert UnsupWeightHook().restart_teacher is False
