@@ -1,0 +1,4 @@
+from .adaptive_p2r_loss import AdaptiveP2RLoss
+from .knn_spacing import KNN_BACKENDS, mean_knn_distance
+
+__all__ = ['AdaptiveP2RLoss', 'KNN_BACKENDS', 'mean_knn_distance']

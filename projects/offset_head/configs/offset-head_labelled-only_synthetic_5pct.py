@@ -1,0 +1,13 @@
+# The labelled-only synthetic baseline with sub-cell offsets: same data,
+# network, schedule and seeds; the head also predicts (dx, dy) per cell.
+# loc/ scores the refined points, loc_cells/ the cell centres alone.
+_base_ = ['../../../configs/supervised/synthetic_5pct.py']
+custom_imports = dict(imports=['projects.offset_head.offset_head'],
+                      allow_failed_imports=False)
+model = dict(
+    type='OffsetPointCounter',
+    head=dict(type='OffsetPointHead', offset_reach=1.0,
+              offset_loss=dict(type='SubCellOffsetLoss', beta=1.0,
+                               loss_weight=1.0)))
+val_evaluator = [*_base_.val_evaluator, dict(type='CellLocalizationMetric')]
+test_evaluator = val_evaluator
