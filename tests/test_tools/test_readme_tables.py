@@ -227,7 +227,7 @@ def test_psam_spreads_renderer():
 def method(name, config, mae, ratio, minutes):
     return dict(name=name, config=config, seeds=[0, 1], test_mae=mae,
                 test_rmse=[m + 2 for m in mae], count_ratio=ratio,
-                test_f1_8=[0.7, 0.8], last_test_mae=[m + 1 for m in mae],
+                test_f1_4=[0.5, 0.6], test_f1_8=[0.7, 0.8], last_test_mae=[m + 1 for m in mae],
                 train_minutes=minutes,
                 val_history=[[dict(epoch=2, mae=9.0, count_ratio=1.0),
                               dict(epoch=4, mae=8.0, count_ratio=r)]
@@ -260,7 +260,7 @@ def test_synthetic_results_renderer():
     rows = [line for line in lines if line.startswith('| labelled-only')]
     assert rows == ['| labelled-only (`configs/supervised/synthetic_5pct.py`)'
                     ' | 11.00 ± 1.41 | 13.00 ± 1.41 | 1.010 ± 0.014 | '
-                    '0.750 ± 0.071 | 12.00 ± 1.41 | 6.0 min |']
+                    '0.550 ± 0.071 | 0.750 ± 0.071 | 12.00 ± 1.41 | 6.0 min |']
     assert any(line.startswith('| P2P-semi (`configs/p2p/synthetic_5pct.py`) '
                                '| 25.00 ± 7.07 |') for line in lines)
 

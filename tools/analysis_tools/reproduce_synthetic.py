@@ -322,6 +322,9 @@ def claims(methods):
 
 # ------------------------------------------------------------ report
 def fmt(values, digits=2):
+    """``mean ± std``, or ``-`` when a run did not log the metric."""
+    if not values or any(v is None for v in values):
+        return '-'
     m, s = mean_std(values)
     return f'{m:.{digits}f} ± {s:.{digits}f}'
 
