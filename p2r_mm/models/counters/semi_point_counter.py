@@ -145,9 +145,7 @@ class SemiPointCounter(BaseModel):
         zero = l_sup.new_zeros(())
         l_unsup, stats = zero, dict(pseudo_points=zero,
                                     pseudo_confident=zero)
-        if 'unsup_teacher' in multi_batch_inputs and (
-                self.unsup_started or weight > 0 or
-                not self.semi_train_cfg['skip_unsup_when_unweighted']):
+        if self.unsup_branch_runs(multi_batch_inputs):
             l_unsup, stats = self.unsup_loss(multi_batch_inputs,
                                              multi_batch_data_samples)
         return dict(
@@ -156,6 +154,30 @@ class SemiPointCounter(BaseModel):
             unsup=l_unsup.detach(),
             unsup_weight=l_sup.new_tensor(weight),
             **stats)
+
+    def unsup_branch_runs(self, inputs: Dict[str, Tensor]) -> bool:
+        """Whether this step runs the unlabelled branch: the batch has
+        one, and the burn-in is over or its weight counts."""
+        return 'unsup_teacher' in inputs and (
+            self.unsup_started or float(self.unsup_weight) > 0 or
+            not self.semi_train_cfg['skip_unsup_when_unweighted'])
+
+    def pseudo_statistics(self, points: List[Tensor],
+                          confidences: List[Tensor],
+                          weak: List[CrowdDataSample]) -> Dict[str, float]:
+        """What the unlabelled branch logs about the pseudo-points (see
+        :meth:`unsup_loss`), as floats."""
+        n_total = sum(len(p) for p in points)
+        stats = dict(
+            pseudo_points=n_total / len(points),
+            pseudo_confident=float(sum(c.sum() for c in confidences)) /
+            max(n_total, 1))
+        quality = self.semi_train_cfg['pseudo_quality']
+        if quality:
+            stats.update(pseudo_label_quality(
+                points, confidences, self._hidden_points(weak),
+                **(quality if isinstance(quality, dict) else {})))
+        return stats
 
     def unsup_loss(self, inputs: Dict[str, Tensor],
                    samples: Dict[str, List[CrowdDataSample]]):
@@ -180,16 +202,7 @@ class SemiPointCounter(BaseModel):
             h, w, stride, logits.device)
         loss = self.unsup_loss_fn(logits, points, stride, confidences,
                                   pixel_weights)
-        n_total = sum(len(p) for p in points)
-        stats = dict(
-            pseudo_points=n_total / len(points),
-            pseudo_confident=float(sum(c.sum() for c in confidences)) /
-            max(n_total, 1))
-        quality = self.semi_train_cfg['pseudo_quality']
-        if quality:
-            stats.update(pseudo_label_quality(
-                points, confidences, self._hidden_points(weak),
-                **(quality if isinstance(quality, dict) else {})))
+        stats = self.pseudo_statistics(points, confidences, weak)
         return loss, {k: logits.new_tensor(v) for k, v in stats.items()}
 
     @staticmethod

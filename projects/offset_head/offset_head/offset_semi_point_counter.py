@@ -5,7 +5,6 @@ from typing import Dict, List, Tuple
 import torch
 from torch import Tensor
 
-from p2r_mm.evaluation.metrics import pseudo_label_quality
 from p2r_mm.models.counters import (SemiPointCounter,
                                     pseudo_points_from_logits)
 from p2r_mm.models.utils import cutout_cell_weights
@@ -65,10 +64,7 @@ class OffsetSemiPointCounter(SemiPointCounter):
         zero = sup['loss_point'].new_zeros(())
         unsup = dict(loss_point=zero, loss_offset=zero)
         stats = dict(pseudo_points=zero, pseudo_confident=zero)
-        # When the core runs its unlabelled branch (see SemiPointCounter).
-        if 'unsup_teacher' in multi_batch_inputs and (
-                self.unsup_started or weight > 0 or
-                not self.semi_train_cfg['skip_unsup_when_unweighted']):
+        if self.unsup_branch_runs(multi_batch_inputs):
             unsup, stats = self.unsup_losses(multi_batch_inputs,
                                              multi_batch_data_samples)
 
@@ -138,15 +134,6 @@ class OffsetSemiPointCounter(SemiPointCounter):
             head.max_offset, point_weights=torch.cat(confidences),
             pixel_weights=pixel_weights)
         # The core's statistics, of the offset-placed pseudo-points.
-        n_total = sum(len(p) for p in points)
-        stats = dict(
-            pseudo_points=n_total / len(points),
-            pseudo_confident=float(sum(c.sum() for c in confidences)) /
-            max(n_total, 1))
-        quality = self.semi_train_cfg['pseudo_quality']
-        if quality:
-            stats.update(pseudo_label_quality(
-                points, confidences, self._hidden_points(weak),
-                **(quality if isinstance(quality, dict) else {})))
+        stats = self.pseudo_statistics(points, confidences, weak)
         return (dict(loss_point=loss_point, loss_offset=loss_offset),
                 {k: maps.new_tensor(v) for k, v in stats.items()})
