@@ -245,7 +245,10 @@ SYNTHETIC = dict(
                   full_label_mae=4.5, full_label_std=0.5, ratio=0.41,
                   gap=6.5, headroom=True, spread_small=True, fit=True),
     claims=dict(p2r_vs_labelled_only=dict(ratio=0.727, holds=True),
-                p2p_overcounts=dict(test_count_ratio=1.4,
+                p2p_overcounts=dict(last_count_ratio=1.4,
+                                    selected_count_ratio=1.1,
+                                    selected_epochs=[4, 6],
+                                    burn_in_epochs=4, val_first_epoch=6,
                                     val_count_ratio_first=1.0,
                                     val_count_ratio_last=1.4, holds=True)),
     machine='Test CPU, 2 CPUs, Python 3.11.7, torch 2.4.0+cpu')
@@ -272,8 +275,11 @@ def test_synthetic_claims_renderer():
                            '6.50): **fit**.')
     assert ('Claim 1, P2R-semi mean MAE / labelled-only mean MAE = 0.73 '
             '(target ≤ 0.8): holds.') in line
-    assert ('Claim 2, P2P-semi predicted / true count 1.400 on test '
-            '(over-counting: > 1.2), 1.000 → 1.400 on validation') in line
+    assert ('Claim 2, P2P-semi predicted / true count 1.400 on test at '
+            'the last checkpoint (over-counting: > 1.2), 1.000 → 1.400 on '
+            'validation from the first evaluation after the burn-in (epoch '
+            '6) to the last: holds; at the validation-selected checkpoints '
+            '(epochs 4, 6, burn-in 4 epochs) it is 1.100.') in line
     failed = dict(SYNTHETIC, validity=None, claims=dict(
         p2r_vs_labelled_only=dict(ratio=1.3, holds=False)))
     assert tool.render_synthetic_claims(failed) == [

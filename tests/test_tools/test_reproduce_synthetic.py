@@ -36,9 +36,10 @@ def write_run(run_dir, method, seed, mae):
                        pseudo_count_ratio=ratio, confident_precision=0.95,
                        confident_recall=0.5, confident_count_ratio=0.6,
                        unsup_weight=min(2.0, e - 1.0)) for e in (2, 3)]
+    # Validation at epochs 4 (the end of the configs' burn-in), 6 and 8.
     lines += [{'mae': mae + 1 + e, 'rmse': mae + 3, 'count_ratio':
-               1 + (ratio - 1) * e / 2, 'mae4_rmse': 5 * mae,
-               'loc/f1@8': 0.7, 'step': e} for e in (1, 2)]
+               1 + (ratio - 1) * e / 3, 'mae4_rmse': 5 * mae,
+               'loc/f1@8': 0.7, 'step': 2 * e + 2} for e in (1, 2, 3)]
     (vis / 'scalars.json').write_text(
         '\n'.join(json.dumps(x) for x in lines) + '\n')
     (run_dir / 'best_mae4_rmse_epoch_2.pth').write_bytes(b'')
@@ -68,7 +69,7 @@ def test_collect_reads_selection_tests_and_curves(tmp_path):
     r = write_run(tmp_path / 'run', 'p2r_semi', 0, 8.0)
     assert r['best_epoch'] == 2
     assert r['test_best']['mae'] == 8.0 and r['test_last']['mae'] == 8.5
-    assert [h['epoch'] for h in r['val_history']] == [1, 2]
+    assert [h['epoch'] for h in r['val_history']] == [4, 6, 8]
     assert [h['epoch'] for h in r['pseudo_history']] == [2, 3]
     assert r['pseudo_history'][0]['pseudo_precision'] == pytest.approx(0.7)
 
@@ -94,7 +95,13 @@ def test_report_only_writes_the_table_and_checks(finished):
     assert data['claims']['p2r_vs_labelled_only']['ratio'] == \
         pytest.approx(8 / 11)
     assert data['claims']['p2r_vs_labelled_only']['holds'] is True
-    assert data['claims']['p2p_overcounts']['holds'] is True
+    c = data['claims']['p2p_overcounts']
+    assert c['holds'] is True and c['burn_in_epochs'] == 4
+    # The curve from the first evaluation after the burn-in: 6 and 8.
+    assert c['val_first_epoch'] == 6
+    assert c['val_count_ratio_first'] == pytest.approx(1 + 0.4 * 2 / 3)
+    assert c['val_count_ratio_last'] == pytest.approx(1.4)
+    assert v['seeds_separated'] is True and 0 < v['welch_p'] < 0.01
     md = out.with_suffix('.md').read_text()
     assert '| labelled-only (`configs/supervised/synthetic_5pct.py`) | ' \
         '11.00 ± 1.00 |' in md
@@ -186,3 +193,60 @@ def test_extra_methods_reject_bad_specs(tmp_path, monkeypatch):
                  'x=configs/none.py'):
         with pytest.raises(SystemExit):
             tool.parse_args(['--extra-methods', spec])
+
+
+def rewrite_runs(finished, method, edit):
+    for seed in range(3):
+        path = finished / 'work' / method / f'seed{seed}' / 'result.json'
+        r = json.loads(path.read_text())
+        edit(r)
+        path.write_text(json.dumps(r))
+
+
+def test_overcounting_is_read_at_the_last_checkpoint(finished):
+    # Selection on validation keeps a pre-over-counting model (ratio
+    # 0.96); training ends over-counting (1.4): the claim holds, and the
+    # report gives both.
+    def selected_early(r):
+        r['test_best']['count_ratio'] = 0.96
+    rewrite_runs(finished, 'p2p_semi', selected_early)
+    out = finished / 'report'
+    tool.main(['--report-only', '--work-dir', str(finished / 'work'),
+               '--results-dir', str(finished / 'kept'),
+               '--out', str(out), '--plots', ''])
+    c = json.loads(out.with_suffix('.json').read_text())['claims'][
+        'p2p_overcounts']
+    assert c['holds'] is True
+    assert c['selected_count_ratio'] == pytest.approx(0.96)
+    assert c['last_count_ratio'] == pytest.approx(1.4)
+    md = out.with_suffix('.md').read_text()
+    assert ('Claim 2, P2P-semi predicted / true count 1.400 on test at the '
+            'last checkpoint (over-counting: > 1.2), 1.267 → 1.400 on '
+            'validation from the first evaluation after the burn-in (epoch '
+            '6) to the last: holds; at the validation-selected checkpoints '
+            '(epochs 2, 2, 2, burn-in 4 epochs) it is 0.960.') in md
+
+    def ends_counting_right(r):
+        r['test_last']['count_ratio'] = 1.05
+    rewrite_runs(finished, 'p2p_semi', ends_counting_right)
+    tool.main(['--report-only', '--work-dir', str(finished / 'work'),
+               '--results-dir', str(finished / 'kept2'),
+               '--out', str(out), '--plots', ''])
+    data = json.loads(out.with_suffix('.json').read_text())
+    assert data['claims']['p2p_overcounts']['holds'] is False
+    assert 'to the last: **does not hold**' in out.with_suffix(
+        '.md').read_text()
+
+
+def test_overlapping_seeds_are_reported(finished):
+    def worse_oracle(r):
+        r['test_best']['mae'] = 4.0 + 3.5 * r['seed']  # 4, 7.5, 11
+    rewrite_runs(finished, 'full_label', worse_oracle)
+    out = finished / 'report'
+    tool.main(['--report-only', '--work-dir', str(finished / 'work'),
+               '--results-dir', str(finished / 'kept'),
+               '--out', str(out), '--plots', ''])
+    v = json.loads(out.with_suffix('.json').read_text())['validity']
+    assert v['seeds_separated'] is False and v['welch_p'] > 0.05
+    assert 'the two seed ranges overlap.' in out.with_suffix(
+        '.md').read_text()
