@@ -290,6 +290,30 @@ def test_synthetic_claims_renderer():
                                           claims={}))
 
 
+def test_synthetic_pseudo_labels_renderer():
+    def epoch(e, w, precision, ratio):
+        return dict(epoch=e, unsup_weight=w, pseudo_points=10.0 * e,
+                    pseudo_precision=precision, pseudo_recall=0.5,
+                    pseudo_count_ratio=ratio)
+    seeds = [[dict(epoch=1, pseudo_points=0.0, unsup_weight=0.0),
+              epoch(2, 0.0, 0.6, 1.0), epoch(3, 2.0, p3, 2.0),
+              epoch(4, 2.0, 0.3, r4)] for p3, r4 in ((0.4, 3.0), (0.5, 4.0))]
+    data = dict(methods=dict(p2p_semi=dict(name='P2P-semi',
+                                           pseudo_by_epoch=seeds)))
+    lines = tool.render_synthetic_pseudo_labels(data)
+    assert lines[2:] == [
+        '| method | epochs | pseudo-points / crop | precision @ 8 px | '
+        'recall @ 8 px | pseudo-points / hidden heads |',
+        '|---|---|---|---|---|---|',
+        '| P2P-semi | 2 (first) | 20.0 | 0.600 | 0.500 | 1.00 |',
+        '| P2P-semi | 3–4 (w = 2) | 35.0 | 0.375 | 0.500 | 2.75 |',
+        '| P2P-semi | 4 (last) | 40.0 | 0.300 | 0.500 | 3.50 |']
+    with pytest.raises(tool.ArtefactError, match='pseudo-label'):
+        tool.render_synthetic_pseudo_labels(
+            dict(methods=dict(p2p_semi=dict(name='P2P-semi',
+                                            pseudo_by_epoch=[[]]))))
+
+
 MAIN_JOB = dict(config='configs/p2r/synthetic_5pct.py', train_minutes=10.77,
                 test_minutes=0.36, test=dict(mae=9.5, rmse=12.26,
                                              count_ratio=1.071),

@@ -107,6 +107,10 @@ def test_report_only_writes_the_table_and_checks(finished):
         '11.00 ± 1.00 |' in md
     assert '**fit**' in md and 'ratio 0.41' in md
     assert '| P2R-semi | 2 | 1.0 | 32.0 | 0.700 |' in md
+    # The three phases: first epoch, the epochs at w = 2, the last.
+    assert '| P2R-semi | 2 (first) | 32.0 | 0.700 | 0.800 | 1.05 |' in md
+    assert '| P2P-semi | 3 (w = 2) | 33.0 | 0.600 | 0.800 | 1.40 |' in md
+    assert '| P2P-semi | 3 (last) | 33.0 | 0.600 | 0.800 | 1.40 |' in md
     assert (finished / 'docs' / 'images' /
             'synthetic_pseudo_labels.png').is_file()
     assert str(finished) not in md  # no machine paths

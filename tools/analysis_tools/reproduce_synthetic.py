@@ -387,6 +387,47 @@ def results_table(methods):
     return lines
 
 
+def pseudo_summary_table(methods):
+    """The teacher's pseudo-points in three phases, mean over the seeds:
+    the first epoch that has any, the epochs at the full weight, the last
+    epoch; ``[]`` when no method logged them."""
+    lines = []
+    for key in semi_methods(methods):
+        m = methods[key]
+        rows = {}
+        for per_seed in m['pseudo_by_epoch']:
+            for e in per_seed:
+                if 'pseudo_precision' in e:
+                    rows.setdefault(e['epoch'], []).append(e)
+        if not rows:
+            continue
+        epochs = sorted(rows)
+        top = max(np.mean([r['unsup_weight'] for r in rows[e]])
+                  for e in epochs)
+        plateau = [e for e in epochs
+                   if np.mean([r['unsup_weight'] for r in rows[e]]) == top]
+        for label, chosen in (
+                (f'{epochs[0]} (first)', [epochs[0]]),
+                (f"{'–'.join(map(str, sorted({plateau[0], plateau[-1]})))}"
+                 f' (w = {top:g})', plateau),
+                (f'{epochs[-1]} (last)', [epochs[-1]])):
+            picked = [r for e in chosen for r in rows[e]]
+
+            def avg(name):
+                return float(np.mean([r[name] for r in picked]))
+
+            lines.append(
+                f"| {m['name']} | {label} | {avg('pseudo_points'):.1f} | "
+                f"{avg('pseudo_precision'):.3f} | "
+                f"{avg('pseudo_recall'):.3f} | "
+                f"{avg('pseudo_count_ratio'):.2f} |")
+    if not lines:
+        return []
+    return ['| method | epochs | pseudo-points / crop | precision @ 8 px | '
+            'recall @ 8 px | pseudo-points / hidden heads |',
+            '|---|---|---|---|---|---|', *lines]
+
+
 def localization_table(methods):
     """Every F1 the test runs logged (``<prefix>/f1@<px>``: a project
     may log more than the core's ``loc/``), mean ± std over the seeds."""
@@ -521,6 +562,10 @@ def write_report(data, out, plots):
     if semi:
         lines += [
             '', '## Pseudo-labels against the hidden annotations', '',
+            'The teacher\'s pseudo-points, matched one-to-one within 8 px '
+            'to the annotations training never sees, in three phases (mean '
+            'over the phase\'s epochs and the seeds):', '',
+            *pseudo_summary_table(methods), '',
             'Per epoch, the mean over its logged iterations and the seeds: '
             'the teacher\'s pseudo-points on the unlabelled crops, matched '
             'one-to-one within 8 px to the annotations training never sees '

@@ -22,7 +22,7 @@ the artefacts give. Blocks and the tools that write their artefacts:
   --json
 - onnx_benchmark: tools/analysis_tools/benchmark_onnx.py --json
 - psam_spreads: tools/analysis_tools/psam_spreads.py --json
-- synthetic_results, synthetic_claims: the .json of
+- synthetic_results, synthetic_claims, synthetic_pseudo_labels: the .json of
   tools/analysis_tools/reproduce_synthetic.py
 - main_job: tools/analysis_tools/time_main_job.py --json
 """
@@ -258,6 +258,15 @@ def render_synthetic_claims(data):
     return [' '.join(parts)]
 
 
+def render_synthetic_pseudo_labels(data):
+    lines = reproduce_tool().pseudo_summary_table(data['methods'])
+    if not lines:
+        raise ArtefactError('no method logged pseudo-label statistics')
+    return ['The teacher\'s pseudo-points on the unlabelled crops against '
+            'the annotations training never sees (one-to-one within 8 px; '
+            'mean over the phase\'s epochs and the seeds):', '', *lines]
+
+
 def render_main_job(data):
     t = data['test']
     text = (f"Timed by `tools/analysis_tools/time_main_job.py` from an empty "
@@ -283,6 +292,7 @@ RENDERERS = {
     'psam_spreads': render_psam_spreads,
     'synthetic_results': render_synthetic_results,
     'synthetic_claims': render_synthetic_claims,
+    'synthetic_pseudo_labels': render_synthetic_pseudo_labels,
     'main_job': render_main_job,
 }
 
