@@ -4,7 +4,7 @@ and write docs/results_synthetic.md (+ .json, + plots in docs/images/).
 Usage:
     python tools/analysis_tools/reproduce_synthetic.py
         [--methods labelled_only full_label p2r_semi p2p_semi]
-        [--extra-methods KEY=CONFIG ...] [--seeds 0 1 2] [--work-dir work_dirs/reproduce_synthetic]
+        [--extra-methods KEY=CONFIG ...] [--seeds 0 1 2 3 4] [--work-dir work_dirs/reproduce_synthetic]
         [--out docs/results_synthetic] [--results-dir DIR] [--report-only]
         [--cfg-options ...]
 
@@ -74,7 +74,8 @@ def parse_args(argv=None):
                         metavar='KEY=CONFIG',
                         help='more methods run with the same protocol '
                         '(e.g. a project config)')
-    parser.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
+    parser.add_argument('--seeds', nargs='+', type=int,
+                        default=[0, 1, 2, 3, 4])
     parser.add_argument('--work-dir', default='work_dirs/reproduce_synthetic')
     parser.add_argument('--out', default=osp.join(REPO, 'docs',
                                                   'results_synthetic'),
