@@ -228,7 +228,10 @@ def test_psam_spreads_renderer():
 def method(name, config, mae, ratio, minutes):
     return dict(name=name, config=config, seeds=[0, 1], test_mae=mae,
                 test_rmse=[m + 2 for m in mae], count_ratio=ratio,
-                test_f1_4=[0.5, 0.6], test_f1_8=[0.7, 0.8], last_test_mae=[m + 1 for m in mae],
+                test_f1_4=[0.5, 0.6], test_f1_8=[0.7, 0.8],
+                test_loc=[{'loc/f1@4': 0.5, 'loc/f1@8': 0.7},
+                          {'loc/f1@4': 0.6, 'loc/f1@8': 0.8}],
+                last_test_mae=[m + 1 for m in mae],
                 train_minutes=minutes,
                 val_history=[[dict(epoch=2, mae=9.0, count_ratio=1.0),
                               dict(epoch=4, mae=8.0, count_ratio=r)]
@@ -289,6 +292,39 @@ def test_synthetic_claims_renderer():
     with pytest.raises(tool.ArtefactError):
         tool.render_synthetic_claims(dict(SYNTHETIC, validity=None,
                                           claims={}))
+
+
+def test_synthetic_localization_and_brief_renderers():
+    lines = tool.render_synthetic_localization(SYNTHETIC)
+    assert lines[2:] == ['| method | `loc/f1@4` | `loc/f1@8` |',
+                         '|---|---|---|',
+                         '| labelled-only | 0.550 ± 0.071 | 0.750 ± 0.071 |',
+                         '| P2P-semi | 0.550 ± 0.071 | 0.750 ± 0.071 |']
+    assert tool.render_synthetic_brief(SYNTHETIC) == [
+        'Measured (test split, validation-selected checkpoints, seeds 0, '
+        '1): labelled-only MAE 11.00 ± 1.41, F1@4 0.550 ± 0.071, F1@8 '
+        '0.750 ± 0.071; P2P-semi MAE 25.00 ± 7.07, F1@4 0.550 ± 0.071, '
+        'F1@8 0.750 ± 0.071.']
+    bare = dict(methods={k: dict(m, test_loc=[{}, {}])
+                         for k, m in SYNTHETIC['methods'].items()})
+    with pytest.raises(tool.ArtefactError, match='localisation'):
+        tool.render_synthetic_localization(bare)
+
+
+def test_several_readmes_report_the_worst(tmp_path):
+    (tmp_path / 'docs').mkdir()
+    (tmp_path / 'docs' / 'main_job.json').write_text(json.dumps(MAIN_JOB))
+    good, stale = tmp_path / 'good.md', tmp_path / 'stale.md'
+    stale.write_text(region('main_job', 'docs/main_job.json') + '\n')
+    assert readme_tables('--readme', stale, '--root', tmp_path
+                         ).returncode == 0
+    good.write_text(stale.read_text())
+    stale.write_text(region('main_job', 'docs/main_job.json') + '\n')
+    out = readme_tables('--readme', good, stale, '--root', tmp_path,
+                        '--check')
+    assert out.returncode == 1
+    assert f'{good}: every generated region matches' in out.stdout
+    assert f'{stale} differs from its artefacts' in out.stderr
 
 
 def test_synthetic_pseudo_labels_renderer():

@@ -2,8 +2,11 @@
 benchmark and reproduction tools wrote, or check that they agree.
 
 Usage:
-    python tools/misc/readme_tables.py [--readme README.md] [--root DIR]
+    python tools/misc/readme_tables.py [--readme FILE ...] [--root DIR]
         [--check]
+
+Without ``--readme``: README.md and each ``projects/*/README.md`` that has
+a generated region.
 
 A generated region of the README is
 
@@ -22,12 +25,14 @@ the artefacts give. Blocks and the tools that write their artefacts:
   --json
 - onnx_benchmark: tools/analysis_tools/benchmark_onnx.py --json
 - psam_spreads: tools/analysis_tools/psam_spreads.py --json
-- synthetic_results, synthetic_claims, synthetic_pseudo_labels: the .json of
-  tools/analysis_tools/reproduce_synthetic.py
+- synthetic_results, synthetic_claims, synthetic_pseudo_labels,
+  synthetic_localization, synthetic_brief: the .json of
+  tools/analysis_tools/reproduce_synthetic.py (also a project's report)
 - main_job: tools/analysis_tools/time_main_job.py --json
 """
 import argparse
 import difflib
+import glob
 import importlib.util
 import json
 import os.path as osp
@@ -267,6 +272,28 @@ def render_synthetic_pseudo_labels(data):
             'mean over the phase\'s epochs and the seeds):', '', *lines]
 
 
+def render_synthetic_localization(data):
+    lines = reproduce_tool().localization_table(data['methods'])
+    if not lines:
+        raise ArtefactError('no test run logged a localisation F1')
+    return ['Localisation F1 on the test split at the validation-selected '
+            'checkpoint (a predicted point matches one annotated head '
+            'within the given distance in pixels), mean ± std over the '
+            'seeds:', '', *lines]
+
+
+def render_synthetic_brief(data):
+    """One line: each method's test MAE and F1 at 4 and 8 px."""
+    fmt = reproduce_tool().fmt
+    parts = [f"{m['name']} MAE {fmt(m['test_mae'])}, F1@4 "
+             f"{fmt(m.get('test_f1_4', []), 3)}, F1@8 "
+             f"{fmt(m['test_f1_8'], 3)}"
+             for m in data['methods'].values()]
+    seeds = sorted({s for m in data['methods'].values() for s in m['seeds']})
+    return [f"Measured (test split, validation-selected checkpoints, seeds "
+            f"{', '.join(map(str, seeds))}): " + '; '.join(parts) + '.']
+
+
 def render_main_job(data):
     t = data['test']
     text = (f"Timed by `tools/analysis_tools/time_main_job.py` from an empty "
@@ -293,6 +320,8 @@ RENDERERS = {
     'synthetic_results': render_synthetic_results,
     'synthetic_claims': render_synthetic_claims,
     'synthetic_pseudo_labels': render_synthetic_pseudo_labels,
+    'synthetic_localization': render_synthetic_localization,
+    'synthetic_brief': render_synthetic_brief,
     'main_job': render_main_job,
 }
 
@@ -353,44 +382,60 @@ def regenerate(text, root, name='README.md'):
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--readme', default=osp.join(REPO, 'README.md'))
+    parser.add_argument('--readme', nargs='+',
+                        help='the files (default: README.md and the '
+                        "projects' READMEs that have generated regions)")
     parser.add_argument('--root', default=REPO,
                         help='the artefact paths are relative to it')
     parser.add_argument('--check', action='store_true',
                         help='only compare; exit 1 with a diff if they differ')
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if not args.readme:
+        args.readme = [osp.join(REPO, 'README.md')] + [
+            path for path in sorted(glob.glob(
+                osp.join(REPO, 'projects', '*', 'README.md')))
+            if START.search(open(path, encoding='utf-8').read())]
+    return args
 
 
 def main(argv=None):
     args = parse_args(argv)
+    status = 0
+    for readme in args.readme:
+        status = max(status, process(readme, args.root, args.check))
+    return status
+
+
+def process(readme, root, check):
+    """Check or rewrite one file; returns the exit status."""
     try:
-        with open(args.readme, encoding='utf-8') as f:
+        with open(readme, encoding='utf-8') as f:
             text = f.read()
-        new = regenerate(text, args.root, args.readme)
+        new = regenerate(text, root, readme)
     except OSError as e:
-        print(f'readme_tables: cannot read {args.readme}: {e.strerror}',
+        print(f'readme_tables: cannot read {readme}: {e.strerror}',
               file=sys.stderr)
         return 2
     except ArtefactError as e:
         print(f'readme_tables: {e}', file=sys.stderr)
         return 2
-    if args.check:
+    if check:
         if new == text:
-            print(f'{args.readme}: every generated region matches its '
+            print(f'{readme}: every generated region matches its '
                   'artefact')
             return 0
         sys.stdout.writelines(difflib.unified_diff(
             text.splitlines(True), new.splitlines(True),
-            f'{args.readme} (as written)', f'{args.readme} (from artefacts)'))
-        print(f'{args.readme} differs from its artefacts: run '
+            f'{readme} (as written)', f'{readme} (from artefacts)'))
+        print(f'{readme} differs from its artefacts: run '
               f'python {TOOL} to rewrite it', file=sys.stderr)
         return 1
     if new != text:
-        with open(args.readme, 'w', encoding='utf-8') as f:
+        with open(readme, 'w', encoding='utf-8') as f:
             f.write(new)
-        print(f'rewrote the generated regions of {args.readme}')
+        print(f'rewrote the generated regions of {readme}')
     else:
-        print(f'{args.readme}: already up to date')
+        print(f'{readme}: already up to date')
     return 0
 
 
