@@ -254,3 +254,20 @@ def test_overlapping_seeds_are_reported(finished):
     assert v['seeds_separated'] is False and v['welch_p'] > 0.05
     assert 'the two seed ranges overlap.' in out.with_suffix(
         '.md').read_text()
+
+
+def test_a_report_of_version_1_scenes_says_so(finished):
+    out = finished / 'v1'
+    tool.main(['--report-only', '--work-dir', str(finished / 'work'),
+               '--results-dir', str(finished / 'kept'), '--out', str(out),
+               '--plots', '', '--cfg-options',
+               'train_dataloader.dataset.dataset.scene.vary_style=False'])
+    md = out.with_suffix('.md').read_text()
+    assert '**These runs use the version 1 scenes**' in md
+    assert '(options `train_dataloader.dataset.dataset.scene.vary_style=' \
+        'False`)' in md
+    plain = finished / 'v2'
+    tool.main(['--report-only', '--work-dir', str(finished / 'work'),
+               '--results-dir', str(finished / 'kept'), '--out', str(plain),
+               '--plots', ''])
+    assert 'version 1 scenes**' not in plain.with_suffix('.md').read_text()

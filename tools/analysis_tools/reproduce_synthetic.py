@@ -518,7 +518,7 @@ def write_report(data, out, plots):
                   '', *loc, '']
     if data.get('protocol'):
         lines += protocol_lines(data['protocol'])
-    lines += generator_lines()
+    lines += generator_lines(data.get('cfg_options') or [])
     v = data['validity']
     if v:
         lines += [
@@ -696,9 +696,14 @@ def protocol_lines(p):
         'so its teacher needs a longer burn-in).', '']
 
 
-def generator_lines():
-    """What the generator varies per image (from its own constants)."""
+def generator_lines(cfg_options=()):
+    """What the generator varies per image (from its own constants), and
+    which version these runs used."""
     from p2r_mm.datasets.synthetic import scene_layout, scene_style
+    used = ('**These runs use the version 1 scenes** (`vary_style=False` '
+            'in the options of the validity check below).'
+            if any(o.endswith('vary_style=False') for o in cfg_options)
+            else '')
     return [
         '## The generator', '',
         f'Generator version {scene_layout.GENERATOR_VERSION} '
@@ -713,7 +718,7 @@ def generator_lines():
         f"({', '.join(scene_style.CLOTHES)}), hair, hats and back views, "
         'head size (x0.55 to x1.6) and perspective strength, camera blur, '
         'sensor noise and JPEG quality, and the number and kinds of '
-        'distractors.', '']
+        'distractors.' + (' ' + used if used else ''), '']
 
 
 def machine():
