@@ -82,6 +82,24 @@ def test_tta_averages_the_mirrored_logits(tiny):
             for r in json.loads(tta.read_text())} == expected
 
 
+def test_tta_changes_the_logits_of_an_image_dependent_model(tiny):
+    # The pattern model sees no image, so its mirrored map is its own map;
+    # a randomly initialised one does, and --tta must average two
+    # different maps (--tta as a no-op would leave the logits unchanged).
+    tmp, config, _, images = tiny
+    ckpt = write_checkpoint(config, tmp / 'random.pth', False)
+    logits = {}
+    for name, extra in (('plain', ()), ('tta', ('--tta', ))):
+        out = tmp / f'random_{name}.pkl'
+        run_test_tool(config, ckpt, '--work-dir', tmp / 'w', '--out', out,
+                      *extra)
+        with open(out, 'rb') as f:
+            logits[name] = [s['pred_logits'] for s in pickle.load(f)]
+    for plain, tta in zip(logits['plain'], logits['tta']):
+        assert plain.shape == tta.shape
+        assert (plain - tta).abs().max() > 1e-4
+
+
 def test_out_pkl_and_show_in_a_window(tiny):
     tmp, config, ckpt, images = tiny
     windows, pkl = tmp / 'windows.log', tmp / 'preds.pkl'
