@@ -29,6 +29,7 @@ the artefacts give. Blocks and the tools that write their artefacts:
   synthetic_localization, synthetic_brief: the .json of
   tools/analysis_tools/reproduce_synthetic.py (also a project's report)
 - main_job: tools/analysis_tools/time_main_job.py --json
+- tta: tools/analysis_tools/measure_tta.py --json
 """
 import argparse
 import difflib
@@ -294,6 +295,28 @@ def render_synthetic_brief(data):
             f"{', '.join(map(str, seeds))}): " + '; '.join(parts) + '.']
 
 
+def render_tta(data):
+    """Per model: its metrics without and with --tta, mean ± std over
+    its checkpoints."""
+    fmt = reproduce_tool().fmt
+    groups = {}
+    for run in data['runs']:
+        groups.setdefault(run['name'], []).append(run)
+    rows = []
+    for name, runs in groups.items():
+        row = [name, len(runs)]
+        for key, digits in (('mae', 2), ('rmse', 2), ('count_ratio', 3),
+                            ('loc/f1@8', 3)):
+            for which in ('plain', 'tta'):
+                row.append(fmt([r[which].get(key) for r in runs], digits))
+        rows.append(row)
+    return [f"Test split, {machine_text(data['machine'])}; mean ± std over "
+            'each model\'s checkpoints:', '',
+            *table(['model', 'checkpoints', 'MAE', 'MAE, --tta', 'RMSE',
+                    'RMSE, --tta', 'count ratio', 'count ratio, --tta',
+                    'F1@8', 'F1@8, --tta'], rows)]
+
+
 def render_main_job(data):
     t = data['test']
     text = (f"Timed by `tools/analysis_tools/time_main_job.py` from an empty "
@@ -323,6 +346,7 @@ RENDERERS = {
     'synthetic_localization': render_synthetic_localization,
     'synthetic_brief': render_synthetic_brief,
     'main_job': render_main_job,
+    'tta': render_tta,
 }
 
 
