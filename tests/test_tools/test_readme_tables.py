@@ -40,7 +40,8 @@ def test_the_readme_matches_its_artefacts():
     blocks = set(tool.START.findall(text))
     assert {b for b, _, _ in blocks} >= {
         'loss_benchmark', 'iteration_benchmark', 'onnx_benchmark',
-        'synthetic_results', 'synthetic_claims', 'synthetic_pseudo_labels'}
+        'synthetic_results', 'synthetic_claims', 'synthetic_pseudo_labels',
+        'main_job', 'psam_spreads', 'tta', 'synthetic_brief'}
 
 
 def test_a_number_edited_by_hand_fails_the_check(tmp_path):
