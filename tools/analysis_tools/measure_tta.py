@@ -15,23 +15,18 @@ metrics both ways; the README's TTA table is rendered from that file
 the repository for a file to commit.
 """
 import argparse
-import importlib.util
 import json
 import os
 import os.path as osp
 import sys
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+# Its siblings in tools/analysis_tools/ (the script's own folder is on
+# sys.path): the subprocess runner, the test-log reader and the --runs
+# syntax they already define.
+from psam_spreads import parse_run
+from reproduce_synthetic import read_test_metrics, run_tool
+
 METRICS = ('mae', 'rmse', 'count_ratio', 'loc/f1@8')
-
-
-def reproduce_tool():
-    """reproduce_synthetic.py, for its subprocess runner and log reader."""
-    path = osp.join(REPO, 'tools', 'analysis_tools', 'reproduce_synthetic.py')
-    spec = importlib.util.spec_from_file_location('reproduce_synthetic', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def parse_args(argv=None):
@@ -41,37 +36,29 @@ def parse_args(argv=None):
     parser.add_argument('--work-dir', default='work_dirs/measure_tta')
     parser.add_argument('--json', help='write every run\'s metrics here')
     args = parser.parse_args(argv)
-    runs = []
-    for text in args.runs:
-        parts = text.split('=', 2)
-        if len(parts) != 3 or not all(parts):
-            parser.error(f'--runs takes NAME=CONFIG=CHECKPOINT, got {text!r}')
-        name, config, checkpoint = parts
-        for kind, path in (('config', config), ('checkpoint', checkpoint)):
-            if not osp.isfile(path):
-                parser.error(f'--runs {name}: no such {kind} file: {path}')
-        runs.append(dict(name=name, config=config, checkpoint=checkpoint))
-    args.runs = runs
+    try:  # names may repeat: the checkpoints of one model
+        args.runs = [parse_run(text) for text in args.runs]
+    except ValueError as e:
+        parser.error(f'--runs: {e}')
     return args
 
 
-def test_both_ways(run, run_dir, tool):
+def test_both_ways(run, run_dir):
     """The run's test metrics without and with --tta."""
     out = {}
     for which, extra in (('plain', []), ('tta', ['--tta'])):
         test_dir = osp.join(run_dir, which)
         os.makedirs(test_dir, exist_ok=True)
-        tool.run_tool([sys.executable, 'tools/test.py', run['config'],
-                       run['checkpoint'], '--work-dir', test_dir, *extra],
-                      osp.join(run_dir, f'{which}.out'))
-        metrics = tool.read_test_metrics(test_dir)
+        run_tool([sys.executable, 'tools/test.py', run['config'],
+                  run['checkpoint'], '--work-dir', test_dir, *extra],
+                 osp.join(run_dir, f'{which}.out'))
+        metrics = read_test_metrics(test_dir)
         out[which] = {k: metrics[k] for k in METRICS if k in metrics}
     return out
 
 
 def main(argv=None):
     args = parse_args(argv)
-    tool = reproduce_tool()
     from p2r_mm.utils.machine import load_average, machine_info
     machine = machine_info()
     print('| run | checkpoint | MAE | MAE with --tta | RMSE | RMSE with '
@@ -79,7 +66,7 @@ def main(argv=None):
     print('|---|---|---|---|---|---|')
     results = []
     for k, run in enumerate(args.runs):
-        metrics = test_both_ways(run, osp.join(args.work_dir, str(k)), tool)
+        metrics = test_both_ways(run, osp.join(args.work_dir, str(k)))
         results.append(dict(run, **metrics))
         p, t = metrics['plain'], metrics['tta']
         print(f"| {run['name']} | {run['checkpoint']} | {p['mae']:.2f} | "

@@ -407,10 +407,11 @@ def pseudo_summary_table(methods):
                   for e in epochs)
         plateau = [e for e in epochs
                    if np.mean([r['unsup_weight'] for r in rows[e]]) == top]
+        span = (str(plateau[0]) if len(plateau) == 1 else
+                f'{plateau[0]}–{plateau[-1]}')
         for label, chosen in (
                 (f'{epochs[0]} (first)', [epochs[0]]),
-                (f"{'–'.join(map(str, sorted({plateau[0], plateau[-1]})))}"
-                 f' (w = {top:g})', plateau),
+                (f'{span} (w = {top:g})', plateau),
                 (f'{epochs[-1]} (last)', [epochs[-1]])):
             picked = [r for e in chosen for r in rows[e]]
 
