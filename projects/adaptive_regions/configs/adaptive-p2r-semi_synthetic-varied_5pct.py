@@ -1,5 +1,5 @@
-# Semi-supervised P2R with adaptive region bounds on the density /
-# perspective-varied synthetic split: the data of
+# Semi-supervised P2R with adaptive region bounds on the density-varied
+# synthetic split: the data of
 # p2r-semi_synthetic-varied_5pct.py, the loss of
 # adaptive-p2r-semi_synthetic_5pct.py.
 _base_ = ['./p2r-semi_synthetic-varied_5pct.py',

@@ -1,5 +1,5 @@
-# Core semi-supervised P2R (fixed 8 / 96 px bounds) on the density /
-# perspective-varied synthetic split (./_base_/synthetic_varied.py): the
+# Core semi-supervised P2R (fixed 8 / 96 px bounds) on the density-varied
+# synthetic split (./_base_/synthetic_varied.py): the
 # reference of adaptive-p2r-semi_synthetic-varied_5pct.py. Only the data
 # differs from configs/p2r/synthetic_5pct.py; the labelled and unlabelled
 # parts are built from train_dataloader.dataset.dataset, so both get it.
