@@ -4,8 +4,11 @@ import csv
 import importlib.util
 import json
 import os
+import re
+import signal
 import subprocess
 import sys
+import time
 
 import cv2
 import numpy as np
@@ -242,3 +245,46 @@ def test_video_demo_ends_a_stream_after_max_dropped_reads(tiny, monkeypatch,
                '--max-dropped', '3', '--retry-wait', '0'])
     assert 'processed 2 frames, 2 counted' in capsys.readouterr().out
     assert count_frames(out) == 2
+
+
+@pytest.mark.parametrize('sig', [signal.SIGINT, signal.SIGTERM],
+                         ids=['SIGINT', 'SIGTERM'])
+def test_video_demo_stops_cleanly_on_a_real_signal(tiny, sig):
+    """A real Ctrl-C (SIGINT) or ``kill`` (SIGTERM) to a running demo: it
+    stops after the frame it is on and leaves a video and a CSV that hold
+    the same frames its summary reports."""
+    tmp, config, ckpt = tiny
+    video = tmp / f'long_{sig.name}.mp4'
+    write_video(video, 3000)
+    out = tmp / f'signal_{sig.name}' / 'counted.mp4'
+    csv_path = out.with_suffix('.csv')
+
+    def default_sigint():  # pytest's parent may run with SIGINT ignored
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+    child = subprocess.Popen(
+        [sys.executable, 'tools/demo/video_demo.py', config, ckpt,
+         str(video), '--out', str(out)], cwd=REPO,
+        env=dict(os.environ, OMP_NUM_THREADS='1'), stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True, preexec_fn=default_sigint)
+    try:
+        deadline = time.monotonic() + 240
+        while not (csv_path.exists() and len(read_csv(csv_path)) > 4):
+            assert child.poll() is None, child.communicate()
+            assert time.monotonic() < deadline, 'no counts after 240 s'
+            time.sleep(0.05)
+        child.send_signal(sig)
+        stdout, stderr = child.communicate(timeout=120)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.communicate()
+    assert child.returncode == 0, stdout + stderr[-3000:]
+    found = re.search(r'interrupted after (\d+) frames, (\d+) counted',
+                      stdout)
+    assert found, stdout + stderr[-3000:]
+    frames, counted = map(int, found.groups())
+    assert 4 <= frames < 3000 and counted == frames
+    rows = read_csv(csv_path)[1:]
+    assert [int(r[0]) for r in rows] == list(range(counted))
+    assert count_frames(out) == frames  # closed properly, nothing lost

@@ -137,6 +137,11 @@ def test_show_without_a_window_says_so(tiny):
 def test_format_only_writes_the_nwpu_submission(tmp_path):
     splits = make_nwpu_crowd(str(tmp_path / 'nwpu'), n_train=1, n_val=1,
                              n_test=3)
+    # The files follow test.txt's order, which need not be numeric.
+    order = [1, 2, 0]
+    test_list = tmp_path / 'nwpu' / 'test.txt'
+    lines = test_list.read_text().splitlines(keepends=True)
+    test_list.write_text(''.join(lines[k] for k in order))
     config = tmp_path / 'nwpu_tiny.py'
     config.write_text(NWPU.format(repo=REPO, root=tmp_path / 'nwpu'))
     ckpt = write_checkpoint(str(config), tmp_path / 'pattern.pth', True)
@@ -145,9 +150,11 @@ def test_format_only_writes_the_nwpu_submission(tmp_path):
                   '--format-only', prefix).stdout
     assert 'expects the 1500 test images (ids 3610-5109); these files ' \
         'hold 3 (ids 3-5)' in log
-    ids = [int(osp.basename(p)[:4]) for p in splits['test']]
-    counts = [pattern_count(v['height'], v['width'])
-              for v in splits['test'].values()]
+    test = list(splits['test'].items())
+    ids = [int(osp.basename(test[k][0])[:4]) for k in order]
+    assert ids == [4, 5, 3]
+    counts = [pattern_count(test[k][1]['height'], test[k][1]['width'])
+              for k in order]
     counting = (tmp_path / 'submit' / 'p2r_counting.txt').read_text()
     assert counting.splitlines() == [f'{i} {c:.4f}'
                                      for i, c in zip(ids, counts)]

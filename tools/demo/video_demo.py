@@ -10,8 +10,9 @@ Writes OUT.mp4 (every frame, with the predicted heads and the count drawn)
 and a CSV of ``frame,time_s,count`` (one row per counted frame, flushed as
 it is written). ``time_s`` is the frame's position in a file, the seconds
 since the first frame for a camera or stream. Runs to the end of the
-video or stream, or until Ctrl-C (or SIGTERM), and then closes both files
-with what was processed. A frame that cannot be read is skipped with a
+video or stream, or until Ctrl-C (or SIGTERM), which stops after the frame
+being counted (a second one at once), and then closes both files with what
+was processed. A frame that cannot be read is skipped with a
 warning; ``--max-dropped`` failed reads in a row end the stream.
 """
 import argparse
@@ -105,12 +106,14 @@ class FrameReader:
     A failed read is retried (after ``retry_wait`` seconds for a live
     source); when a frame comes again, the skipped reads are reported as
     dropped frames. ``max_dropped`` failures in a row mean the end of the
-    video or stream.
+    video or stream; so does ``stopped()`` turning true between retries
+    (Ctrl-C on a stalled stream).
     """
 
     def __init__(self, cap, live: bool, max_dropped: int,
-                 retry_wait: float) -> None:
+                 retry_wait: float, stopped=lambda: False) -> None:
         self.cap = cap
+        self.stopped = stopped
         self.live = live
         self.max_dropped = max_dropped
         self.retry_wait = retry_wait
@@ -120,7 +123,7 @@ class FrameReader:
     def read(self):
         """The next BGR frame, or None at the end."""
         failures = 0
-        while failures < self.max_dropped:
+        while failures < self.max_dropped and not self.stopped():
             ok, frame = self.cap.read()
             if ok and frame is not None:
                 if failures:
@@ -152,11 +155,37 @@ def draw(frame, points, count: int) -> None:
                 (255, 255, 255), 1, cv2.LINE_AA)
 
 
-def interrupt_on_sigterm() -> None:
-    """SIGTERM (a service manager, ``kill``) stops like Ctrl-C does."""
-    def handler(signum, frame):
-        raise KeyboardInterrupt
-    signal.signal(signal.SIGTERM, handler)
+class StopSignals:
+    """While entered, Ctrl-C (SIGINT) and SIGTERM (a service manager,
+    ``kill``) ask the frame loop to stop after the frame it is on, so the
+    video, the CSV and the summary hold the same frames; a second signal
+    stops at once (``KeyboardInterrupt``). A signal set to be ignored
+    (SIGINT in a job a shell started in the background) stays ignored.
+    The previous handlers come back on exit.
+    """
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self) -> None:
+        self.requested = False
+        self.previous = {}
+
+    def handle(self, signum, frame) -> None:
+        # Nothing printed here: the signal may come in the middle of a
+        # write to stderr, and a second write into it would fail.
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def __enter__(self):
+        for sig in self.SIGNALS:
+            if signal.getsignal(sig) is not signal.SIG_IGN:
+                self.previous[sig] = signal.signal(sig, self.handle)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for sig, handler in self.previous.items():
+            signal.signal(sig, handler)
 
 
 def main(argv=None):
@@ -170,7 +199,9 @@ def main(argv=None):
         fail(f'{existing[0]!r} already exists; pass --overwrite to '
              'replace it')
     cap = open_capture(source)
-    reader = FrameReader(cap, live, args.max_dropped, args.retry_wait)
+    stop = StopSignals()
+    reader = FrameReader(cap, live, args.max_dropped, args.retry_wait,
+                         stopped=lambda: stop.requested)
     frame = reader.read() if cap.isOpened() else None
     if frame is None:
         cap.release()
@@ -202,16 +233,15 @@ def main(argv=None):
                              fps, (w, h))
     if not writer.isOpened():
         fail(f'cannot write video {args.out!r}')
-    interrupt_on_sigterm()
     bar = ProgressBar(n_frames, file=sys.stderr)  # 0: count only
     counts, index, interrupted = [], 0, False
     start = time.monotonic()
-    with open(args.csv, 'w', newline='') as f:
+    with open(args.csv, 'w', newline='') as f, stop:
         table = csv.writer(f)
         table.writerow(['frame', 'time_s', 'count'])
         f.flush()
         try:
-            while frame is not None:
+            while frame is not None and not stop.requested:
                 if index % args.every == 0:
                     stamp = time.monotonic() - start if live else index / fps
                     sample = inference_counter(model, frame)
@@ -224,11 +254,12 @@ def main(argv=None):
                 bar.update()
                 index += 1
                 frame = reader.read()
-        except KeyboardInterrupt:
+        except KeyboardInterrupt:  # a second signal, or one from a library
             interrupted = True
         finally:
             cap.release()
             writer.release()
+        interrupted = interrupted or stop.requested
     sys.stderr.write('\n')
     how = 'interrupted after' if interrupted else 'processed'
     dropped = f', {reader.dropped} unreadable skipped' if reader.dropped \

@@ -27,6 +27,11 @@ class DumpNWPUSubmission(BaseMetric):
       integer pixel coordinates of the predicted heads in the original
       image (the localisation task).
 
+    These are the line formats the benchmark's sample code writes (the
+    NWPU-Crowd-Sample-Code ``test.py`` for counting, its localisation
+    counterpart's ``test.py``: ``x`` before ``y``, pixels of the original
+    image), in the order of the dataset's ``test.txt``.
+
     The id is the image file's stem (``3610.jpg`` -> 3610). A file that
     does not list exactly the 1500 test ids is still written, with a
     warning (the server would refuse it). Returns no metric.
