@@ -116,6 +116,7 @@ def test_video_demo(tiny):
     failed = run('tools/demo/video_demo.py', config, ckpt, bad, '--out',
                  tmp / 'x.mp4', ok=False)
     assert 'cannot read video' in failed.stderr and 'bad.mp4' in failed.stderr
+    assert not (tmp / 'x.mp4').exists() and not (tmp / 'x.csv').exists()
 
 
 def write_video(path, n, fps=10):
@@ -155,6 +156,7 @@ def test_video_demo_reads_a_stream_url(tiny):
                  'rtsp://127.0.0.1:9/none', '--out', tmp / 'x.mp4',
                  '--max-dropped', '1', ok=False)
     assert "cannot read stream 'rtsp://127.0.0.1:9/none'" in failed.stderr
+    assert not (tmp / 'x.mp4').exists() and not (tmp / 'x.csv').exists()
 
 
 class FakeCapture:
