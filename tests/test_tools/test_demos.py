@@ -249,8 +249,39 @@ def test_video_demo_ends_a_stream_after_max_dropped_reads(tiny, monkeypatch,
     assert count_frames(out) == 2
 
 
-@pytest.mark.parametrize('sig', [signal.SIGINT, signal.SIGTERM],
-                         ids=['SIGINT', 'SIGTERM'])
+
+def interrupt_when(args, ready, sig):
+    """Run a demo (``args`` after the interpreter), send it ``sig`` once
+    ``ready()`` holds, and return (stdout, stderr) after asserting that it
+    exited with status 0."""
+    def default_sigint():  # pytest's parent may run with SIGINT ignored
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+    child = subprocess.Popen(
+        [sys.executable, *map(str, args)], cwd=REPO,
+        env=dict(os.environ, OMP_NUM_THREADS='1'), stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True, preexec_fn=default_sigint)
+    try:
+        deadline = time.monotonic() + 240
+        while not ready():
+            assert child.poll() is None, child.communicate()
+            assert time.monotonic() < deadline, 'not ready after 240 s'
+            time.sleep(0.05)
+        child.send_signal(sig)
+        stdout, stderr = child.communicate(timeout=120)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.communicate()
+    assert child.returncode == 0, stdout + stderr[-3000:]
+    return stdout, stderr
+
+
+SIGNALS = pytest.mark.parametrize('sig', [signal.SIGINT, signal.SIGTERM],
+                                  ids=['SIGINT', 'SIGTERM'])
+
+
+@SIGNALS
 def test_video_demo_stops_cleanly_on_a_real_signal(tiny, sig):
     """A real Ctrl-C (SIGINT) or ``kill`` (SIGTERM) to a running demo: it
     stops after the frame it is on and leaves a video and a CSV that hold
@@ -260,28 +291,9 @@ def test_video_demo_stops_cleanly_on_a_real_signal(tiny, sig):
     write_video(video, 3000)
     out = tmp / f'signal_{sig.name}' / 'counted.mp4'
     csv_path = out.with_suffix('.csv')
-
-    def default_sigint():  # pytest's parent may run with SIGINT ignored
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-    child = subprocess.Popen(
-        [sys.executable, 'tools/demo/video_demo.py', config, ckpt,
-         str(video), '--out', str(out)], cwd=REPO,
-        env=dict(os.environ, OMP_NUM_THREADS='1'), stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True, preexec_fn=default_sigint)
-    try:
-        deadline = time.monotonic() + 240
-        while not (csv_path.exists() and len(read_csv(csv_path)) > 4):
-            assert child.poll() is None, child.communicate()
-            assert time.monotonic() < deadline, 'no counts after 240 s'
-            time.sleep(0.05)
-        child.send_signal(sig)
-        stdout, stderr = child.communicate(timeout=120)
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.communicate()
-    assert child.returncode == 0, stdout + stderr[-3000:]
+    stdout, stderr = interrupt_when(
+        ['tools/demo/video_demo.py', config, ckpt, video, '--out', out],
+        lambda: csv_path.exists() and len(read_csv(csv_path)) > 4, sig)
     found = re.search(r'interrupted after (\d+) frames, (\d+) counted',
                       stdout)
     assert found, stdout + stderr[-3000:]
@@ -290,3 +302,33 @@ def test_video_demo_stops_cleanly_on_a_real_signal(tiny, sig):
     rows = read_csv(csv_path)[1:]
     assert [int(r[0]) for r in rows] == list(range(counted))
     assert count_frames(out) == frames  # closed properly, nothing lost
+
+
+@SIGNALS
+def test_image_demo_on_a_folder_keeps_what_it_counted_on_a_real_signal(
+        tiny, sig):
+    """Interrupted in the middle of a folder, the image demo still writes
+    counts.csv and predictions.json, for exactly the images it counted
+    (and drew)."""
+    tmp, config, ckpt = tiny
+    folder = tmp / f'many_{sig.name}'
+    folder.mkdir()
+    total = 400
+    for k in range(total):
+        cv2.imwrite(str(folder / f'{k:03d}.png'), random_image(48, 64, k))
+    out_dir = tmp / f'many_out_{sig.name}'
+    overlays = out_dir / 'overlays'
+    stdout, stderr = interrupt_when(
+        ['tools/demo/image_demo.py', config, ckpt, folder, '--out-dir',
+         out_dir],
+        lambda: overlays.is_dir() and len(os.listdir(overlays)) >= 3, sig)
+    found = re.search(rf'interrupted after (\d+) of {total} images, (\d+) '
+                      'counted', stdout)
+    assert found, stdout + stderr[-3000:]
+    done, counted = map(int, found.groups())
+    assert 3 <= done < total and counted == done
+    names = [f'{k:03d}.png' for k in range(counted)]  # in sorted order
+    assert read_csv(out_dir / 'counts.csv')[1:] == [[n, '48'] for n in names]
+    assert list(json.loads((out_dir / 'predictions.json').read_text())) \
+        == names
+    assert sorted(os.listdir(overlays)) == names

@@ -7,7 +7,9 @@ CHECKPOINT may be an exported .onnx file (onnxruntime backend).
 Prints the count of every image; with ``--out-dir`` also writes
 ``overlays/<image name>`` (predicted heads drawn), ``counts.csv``
 (image,count) and ``predictions.json`` ({image: {count, points}}, points
-(x, y) in original-image pixels).
+(x, y) in original-image pixels). Ctrl-C (or SIGTERM) stops after the
+image being counted (a second one at once) and still writes the tables,
+with the images counted so far.
 """
 import argparse
 import csv
@@ -116,6 +118,7 @@ def main():
 
     from p2r_mm.apis import inference_counter, init_counter
     from p2r_mm.utils import TRUST_ENV
+    from p2r_mm.utils.stop_signals import StopSignals
     from p2r_mm.visualization import CrowdVisualizer
     if args.trust_checkpoint:
         os.environ[TRUST_ENV] = '1'
@@ -131,23 +134,31 @@ def main():
                     args.out_dir, exist_ok=True)
     visualizer = CrowdVisualizer(name='image_demo') if draw else None
     bar = None if single else ProgressBar(len(paths), file=sys.stderr)
-    results, skipped = {}, []
-    for path, name in zip(paths, names):
+    results, skipped, interrupted = {}, [], False
+    with StopSignals() as stop:
         try:
-            img = read_image(path) if first is None else first
-        except (OSError, ValueError) as e:
-            skipped.append((name, str(e)))
-        else:
-            sample = inference_counter(model, img)
-            points = sample.pred_points.cpu().numpy()
-            results[name] = dict(count=int(sample.pred_count),
-                                 points=points.round(2).tolist())
-            if draw:
-                visualizer.add_datasample(
-                    name, img[..., ::-1], sample, draw_gt=False,
-                    out_file=osp.join(args.out_dir, 'overlays', name))
-        if bar is not None:
-            bar.update()
+            for path, name in zip(paths, names):
+                if stop.requested:
+                    break
+                try:
+                    img = read_image(path) if first is None else first
+                except (OSError, ValueError) as e:
+                    skipped.append((name, str(e)))
+                else:
+                    sample = inference_counter(model, img)
+                    points = sample.pred_points.cpu().numpy()
+                    results[name] = dict(count=int(sample.pred_count),
+                                         points=points.round(2).tolist())
+                    if draw:
+                        visualizer.add_datasample(
+                            name, img[..., ::-1], sample, draw_gt=False,
+                            out_file=osp.join(args.out_dir, 'overlays',
+                                              name))
+                if bar is not None:
+                    bar.update()
+        except KeyboardInterrupt:  # a second signal: stop at once
+            interrupted = True
+        interrupted = interrupted or stop.requested
     if bar is not None:
         sys.stderr.write('\n')
 
@@ -160,7 +171,10 @@ def main():
         print(f'skipped {len(skipped)} unreadable image(s):')
         for name, reason in skipped:
             print(f'  {name}: {reason}')
-    if not results:
+    if interrupted:
+        print(f'interrupted after {len(results) + len(skipped)} of '
+              f'{len(paths)} images, {len(results)} counted')
+    elif not results:
         fail('no image could be read')
 
 

@@ -19,7 +19,6 @@ import argparse
 import csv
 import os
 import os.path as osp
-import signal
 import sys
 import time
 
@@ -155,39 +154,6 @@ def draw(frame, points, count: int) -> None:
                 (255, 255, 255), 1, cv2.LINE_AA)
 
 
-class StopSignals:
-    """While entered, Ctrl-C (SIGINT) and SIGTERM (a service manager,
-    ``kill``) ask the frame loop to stop after the frame it is on, so the
-    video, the CSV and the summary hold the same frames; a second signal
-    stops at once (``KeyboardInterrupt``). A signal set to be ignored
-    (SIGINT in a job a shell started in the background) stays ignored.
-    The previous handlers come back on exit.
-    """
-
-    SIGNALS = (signal.SIGINT, signal.SIGTERM)
-
-    def __init__(self) -> None:
-        self.requested = False
-        self.previous = {}
-
-    def handle(self, signum, frame) -> None:
-        # Nothing printed here: the signal may come in the middle of a
-        # write to stderr, and a second write into it would fail.
-        if self.requested:
-            raise KeyboardInterrupt
-        self.requested = True
-
-    def __enter__(self):
-        for sig in self.SIGNALS:
-            if signal.getsignal(sig) is not signal.SIG_IGN:
-                self.previous[sig] = signal.signal(sig, self.handle)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        for sig, handler in self.previous.items():
-            signal.signal(sig, handler)
-
-
 def main(argv=None):
     args = parse_args(argv)
     source = parse_source(args.video)
@@ -199,9 +165,7 @@ def main(argv=None):
         fail(f'{existing[0]!r} already exists; pass --overwrite to '
              'replace it')
     cap = open_capture(source)
-    stop = StopSignals()
-    reader = FrameReader(cap, live, args.max_dropped, args.retry_wait,
-                         stopped=lambda: stop.requested)
+    reader = FrameReader(cap, live, args.max_dropped, args.retry_wait)
     frame = reader.read() if cap.isOpened() else None
     if frame is None:
         cap.release()
@@ -218,6 +182,7 @@ def main(argv=None):
 
     from p2r_mm.apis import inference_counter, init_counter
     from p2r_mm.utils import TRUST_ENV
+    from p2r_mm.utils.stop_signals import StopSignals
     if args.trust_checkpoint:
         os.environ[TRUST_ENV] = '1'
 
@@ -233,6 +198,8 @@ def main(argv=None):
                              fps, (w, h))
     if not writer.isOpened():
         fail(f'cannot write video {args.out!r}')
+    stop = StopSignals()
+    reader.stopped = lambda: stop.requested  # no retrying once asked
     bar = ProgressBar(n_frames, file=sys.stderr)  # 0: count only
     counts, index, interrupted = [], 0, False
     start = time.monotonic()

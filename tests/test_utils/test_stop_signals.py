@@ -1,0 +1,34 @@
+"""StopSignals: a first SIGINT / SIGTERM asks, a second interrupts, an
+ignored signal stays ignored, and the old handlers come back."""
+import os
+import signal
+
+import pytest
+
+from p2r_mm.utils.stop_signals import StopSignals
+
+
+@pytest.mark.parametrize('sig', [signal.SIGINT, signal.SIGTERM],
+                         ids=['SIGINT', 'SIGTERM'])
+def test_first_signal_asks_second_interrupts(sig):
+    before = signal.getsignal(sig)
+    with StopSignals() as stop:
+        assert not stop.requested
+        os.kill(os.getpid(), sig)  # handled at once, in this thread
+        assert stop.requested
+        with pytest.raises(KeyboardInterrupt):
+            os.kill(os.getpid(), sig)
+    assert signal.getsignal(sig) is before
+
+
+def test_an_ignored_sigint_stays_ignored():
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        with StopSignals() as stop:
+            assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+            os.kill(os.getpid(), signal.SIGINT)
+            assert not stop.requested
+            assert signal.getsignal(signal.SIGTERM) == stop.handle
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, previous)
