@@ -249,7 +249,6 @@ def test_video_demo_ends_a_stream_after_max_dropped_reads(tiny, monkeypatch,
     assert count_frames(out) == 2
 
 
-
 def interrupt_when(args, ready, sig):
     """Run a demo (``args`` after the interpreter), send it ``sig`` once
     ``ready()`` holds, and return (stdout, stderr) after asserting that it
