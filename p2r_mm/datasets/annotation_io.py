@@ -55,11 +55,24 @@ def load_mat(path: str) -> dict:
         raise ValueError(f'{path}: cannot read the .mat file ({e})') from e
 
 
+def _unique_keys(pairs):
+    """A JSON object that names a key twice loses all but its last value
+    in ``json.load``: refuse it instead (a hand-merged annotation file)."""
+    obj = {}
+    for key, value in pairs:
+        if key in obj:
+            raise ValueError(f'the key {key!r} appears twice in one object')
+        obj[key] = value
+    return obj
+
+
 def load_json(path: str):
-    """The decoded content of a UTF-8 JSON file."""
+    """The decoded content of a UTF-8 JSON file (a leading byte-order mark,
+    as Windows editors write, is allowed); an object with a repeated key
+    is an error."""
     try:
-        with open(path, encoding='utf-8') as f:
-            return json.load(f)
+        with open(path, encoding='utf-8-sig') as f:
+            return json.load(f, object_pairs_hook=_unique_keys)
     except (OSError, ValueError) as e:
         raise ValueError(f'{path}: cannot read the JSON file ({e})') from e
 
@@ -73,7 +86,7 @@ def read_number_rows(path: str, min_cols: int) -> np.ndarray:
     """
     rows = []
     try:
-        with open(path, encoding='utf-8') as f:
+        with open(path, encoding='utf-8-sig') as f:  # a BOM is allowed
             lines = f.read().splitlines()
     except (OSError, ValueError) as e:
         raise ValueError(f'{path}: cannot read the text file ({e})') from e

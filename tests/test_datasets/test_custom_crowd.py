@@ -89,6 +89,27 @@ def test_malformed_entry_names_file_and_image(custom):
         CustomCrowdDataset(data_root=custom, ann_file='annotations.json')
 
 
+
+def test_a_repeated_image_key_is_refused_and_a_bom_is_read(custom):
+    """json.load would keep only the last of two entries for one image
+    (a hand-merged file), losing points silently; a byte-order mark, as
+    Windows editors write, is fine."""
+    path = osp.join(custom, 'annotations.json')
+    with open(path) as f:
+        entries = json.load(f)
+    first = sorted(entries)[0]
+    text = json.dumps(entries)
+    with open(path, 'wb') as f:
+        f.write(b'\xef\xbb\xbf' + text.encode())
+    dataset = CustomCrowdDataset(data_root=custom, ann_file='annotations.json',
+                                 allow_unannotated=True)  # extra.jpg
+    assert sum(d['has_gt'] for d in load_all(dataset)) == len(entries)
+    with open(path, 'w') as f:
+        f.write(text[:-1] + f', "{first}": [[1, 1]]}}')
+    with pytest.raises(ValueError, match=rf"annotations.json: cannot read "
+                       rf"the JSON file \(the key '{first}' appears twice"):
+        CustomCrowdDataset(data_root=custom, ann_file='annotations.json')
+
 def test_annotation_source_must_be_exactly_one(custom):
     with pytest.raises(ValueError, match='exactly one of ann_file'):
         CustomCrowdDataset(data_root=custom)

@@ -8,7 +8,9 @@ import subprocess
 import sys
 
 import cv2
+import numpy as np
 import pytest
+from PIL import Image
 
 from p2r_mm.datasets import CustomCrowdDataset
 from ..test_apis.tiny_counter import REPO, random_image
@@ -187,3 +189,102 @@ def test_cvat_unreadable_xml(tmp_path):
     failed = run(CVAT, xml, tmp_path, tmp_path / 'out', ok=False)
     assert 'annotations.xml: cannot read the XML file' in failed.stderr
     assert not (tmp_path / 'out').exists()
+
+
+def write_rotated_jpeg(path, orientation=6):
+    """A 40x30 (width x height) stored grid, black with a white 6x6 block
+    in its top-left corner, and an EXIF orientation tag: 6 means viewers
+    turn it 90 degrees clockwise, showing 30x40 with the block top-right.
+    """
+    grid = np.zeros((30, 40, 3), np.uint8)
+    grid[:6, :6] = 255
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    Image.fromarray(grid).save(path, 'JPEG', quality=95, exif=exif)
+
+
+def test_labelme_on_an_exif_rotated_photo_writes_it_upright(tmp_path):
+    """LabelMe shows (and annotates) the photo turned as its EXIF tag says;
+    the converted image is stored that way, so the points stay on it."""
+    src = tmp_path / 'labelme'
+    src.mkdir()
+    write_rotated_jpeg(src / 'phone.jpg')
+    # Displayed 30 wide, 40 high; a head on the white block (top-right).
+    labelme_file(src / 'phone.json', 'phone.jpg', [point(27.5, 2.5)],
+                 width=30, height=40)
+    out = tmp_path / 'custom'
+    log = run(LABELME, src, out).stdout
+    assert '1 images carry an EXIF rotation and were written upright' in log
+    with Image.open(out / 'images' / 'phone.jpg') as img:
+        assert img.size == (30, 40)
+        assert img.getexif().get(0x0112, 1) == 1
+        pixels = np.asarray(img.convert('L'))
+    assert pixels[:6, -6:].mean() > 200 and pixels[10:, :20].mean() < 30
+    data = load(out)['phone.jpg']
+    assert data['gt_points'].tolist() == [[27, 2]]
+    # Its stored size, the pre-rotation one, is refused with the reason.
+    labelme_file(src / 'phone.json', 'phone.jpg', [point(27.5, 2.5)],
+                 width=40, height=30)
+    failed = run(LABELME, src, tmp_path / 'other', ok=False)
+    assert 'the annotation says 40x30 but the image is 30x40 pixels (width ' \
+        'x height) as displayed (its EXIF orientation 6' in failed.stderr
+
+
+def test_cvat_on_an_exif_rotated_photo_writes_it_upright(tmp_path):
+    images = tmp_path / 'frames'
+    images.mkdir()
+    write_rotated_jpeg(images / 'phone.jpg', orientation=3)  # 180 degrees
+    xml = tmp_path / 'annotations.xml'
+    xml.write_text(CVAT_XML.split('<image id="0"')[0] +
+                   '<image id="0" name="phone.jpg" width="40" height="30">'
+                   '<points label="head" points="37.5,27.5"/></image>'
+                   '</annotations>')
+    out = tmp_path / 'custom'
+    run(CVAT, xml, images, out)
+    with Image.open(out / 'images' / 'phone.jpg') as img:
+        pixels = np.asarray(img.convert('L'))
+    assert pixels[-6:, -6:].mean() > 200  # the block, turned to the corner
+    assert load(out)['phone.jpg']['gt_points'].tolist() == [[37, 27]]
+
+
+def test_names_differing_only_in_extension_are_refused(tmp_path):
+    src = tmp_path / 'labelme'
+    src.mkdir()
+    for name in ('a.jpg', 'a.png'):
+        cv2.imwrite(str(src / name), random_image(30, 40))
+        labelme_file(src / f'{name}.json', name, [point(1, 1)])
+    failed = run(LABELME, src, tmp_path / 'out', ok=False)
+    assert "'a.png' and 'a.jpg'" in failed.stderr
+    assert 'differ only in their extension' in failed.stderr
+
+
+def test_images_whose_only_shapes_are_ignored_are_named(tmp_path):
+    src = tmp_path / 'labelme'
+    src.mkdir()
+    box = ('head', 'rectangle', [[1, 1], [5, 5]])
+    for name, shapes in (('a.jpg', [point(3, 3)]), ('b.jpg', [box]),
+                         ('c.jpg', [])):
+        cv2.imwrite(str(src / name), random_image(30, 40))
+        labelme_file(src / f'{name[0]}.json', name, shapes)
+    log = run(LABELME, src, tmp_path / 'out').stdout
+    # b.jpg was boxed, not pointed; c.jpg is a real "no heads" image.
+    assert 'warning: 1 images were written with no heads although they ' \
+        'hold other shapes (wrong label or shape type?): b.jpg' in log
+    os.remove(src / 'a.json')
+    failed = run(LABELME, src, tmp_path / 'out2', ok=False)
+    assert 'no head points in any of the 2 annotated images, but 1 of them ' \
+        'hold other shapes' in failed.stderr
+
+
+def test_labelme_with_a_bom_and_converted_in_place(tmp_path):
+    src = tmp_path / 'labelme'
+    src.mkdir()
+    cv2.imwrite(str(src / 'a.jpg'), random_image(30, 40))
+    labelme_file(src / 'a.json', 'a.jpg', [point(10.5, 20.5)])
+    text = (src / 'a.json').read_text()
+    (src / 'a.json').write_bytes(b'\xef\xbb\xbf' + text.encode())
+    run(LABELME, src, src)
+    # Again, in place: its own annotations.json is not a LabelMe file.
+    log = run(LABELME, src, src, '--overwrite').stdout
+    assert 'wrote 1 images (1 labelled, 1 points)' in log
+    assert load(src)['a.jpg']['gt_points'].tolist() == [[10, 20]]

@@ -107,12 +107,15 @@ def main():
         writer = CustomFormatWriter(args.out_dir, args.overwrite, args.link,
                                     not args.no_half_pixel_shift)
         ignored = Counter()
+        before = 0
         for where, name, size, points in read_images(args.xml, args.labels,
                                                      ignored):
             if not points and args.empty_as_unlabelled:
                 points = None
             writer.add(osp.join(args.image_dir, name), points, where,
-                       size=size)
+                       size=size, ignored_shapes=sum(ignored.values()) -
+                       before)
+            before = sum(ignored.values())
         stats = writer.write()
     except ConversionError as e:
         sys.exit(f'cvat_to_custom.py: error: {e}')

@@ -54,7 +54,7 @@ def is_number(v) -> bool:
 def read_labelme(path: str, labels, ignored: Counter) -> dict:
     """The image, its stated size and its head points from one file."""
     try:
-        with open(path, encoding='utf-8') as f:
+        with open(path, encoding='utf-8-sig') as f:  # a BOM is allowed
             ann = json.load(f)
     except (OSError, ValueError) as e:
         raise ConversionError(f'{path}: cannot read the JSON file ({e})')
@@ -118,11 +118,17 @@ def main():
                                     not args.no_half_pixel_shift)
         ignored = Counter()
         annotated = set()
+        # Converting in place (--overwrite): the annotations.json an earlier
+        # run wrote there is not a LabelMe file.
+        files = [f for f in files if not (osp.exists(writer.ann_file) and
+                                          osp.samefile(f, writer.ann_file))]
         for path in files:
+            before = sum(ignored.values())
             entry = read_labelme(path, args.labels, ignored)
             writer.add(entry['image'], entry['points'], path,
                        size=entry['size'], data=entry['data'],
-                       name=entry['name'])
+                       name=entry['name'],
+                       ignored_shapes=sum(ignored.values()) - before)
             annotated.add(osp.abspath(entry['image']))
         if args.unlabelled:
             for image in sorted(glob.glob(osp.join(args.labelme_dir, '*'))):
