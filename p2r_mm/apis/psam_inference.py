@@ -69,8 +69,8 @@ def inference_psam(model: nn.Module,
     query = dict(top_k=top_k)
     if points is not None:
         # Original pixels -> network-input pixels (how cv2 resizes).
-        query = dict(points=(points.float() + 0.5) * torch.tensor(scale) -
-                     0.5)
+        query = dict(points=(points.float() + 0.5) *
+                     torch.tensor(scale, device=points.device) - 0.5)
     result = compute_psam(model, inputs, layer=layer, chunk_size=chunk_size,
                           img_shape=img_shape, **query)
     spread = psam_spread(result, radius=radius, **model_radius_range(model))

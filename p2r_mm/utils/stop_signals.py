@@ -39,7 +39,11 @@ class StopSignals:
     def __enter__(self) -> 'StopSignals':
         for sig in self.SIGNALS:
             if signal.getsignal(sig) is not signal.SIG_IGN:
-                self.previous[sig] = signal.signal(sig, self.handle)
+                previous = signal.signal(sig, self.handle)
+                # None: a handler installed from C, which Python cannot
+                # reinstall; the default is the nearest it can restore.
+                self.previous[sig] = signal.SIG_DFL if previous is None \
+                    else previous
         return self
 
     def __exit__(self, *exc) -> None:

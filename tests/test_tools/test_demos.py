@@ -64,6 +64,16 @@ def test_image_demo_on_one_image_and_no_overwrite(tiny):
     (tmp / 'bad.png').write_bytes(b'not an image')
     failed = run(*demo, tmp / 'bad.png', ok=False)
     assert 'bad.png' in failed.stderr and 'Traceback' not in failed.stderr
+    # A JPEG cut short decodes with grey rows: refused, not counted.
+    whole = cv2.imencode('.jpg', random_image(48, 64))[1].tobytes()
+    (tmp / 'cut.jpg').write_bytes(whole[:len(whole) // 2])
+    failed = run(*demo, tmp / 'cut.jpg', ok=False)
+    assert "Image file '" in failed.stderr and 'cut.jpg' in failed.stderr
+    # A checkpoint that is not there: a message, not a traceback.
+    failed = run('tools/demo/image_demo.py', config, tmp / 'gone.pth', img,
+                 ok=False)
+    assert 'image_demo.py: error:' in failed.stderr and 'gone.pth' in \
+        failed.stderr and 'Traceback' not in failed.stderr
 
 
 def test_image_demo_on_a_folder_skips_corrupt_images(tiny):
@@ -162,11 +172,12 @@ def test_video_demo_reads_a_stream_url(tiny):
 class FakeCapture:
     """A camera whose reads fail where ``script`` says None, and that is
     interrupted (Ctrl-C) when the script runs out; ``on_read`` is called
-    before every read."""
+    before every read. It reports ``fps`` (cameras often report none)."""
 
-    def __init__(self, script, on_read):
+    def __init__(self, script, on_read, fps=0.0):
         self.script = list(script)
         self.on_read = on_read
+        self.fps = fps
         self.released = False
 
     def isOpened(self):
@@ -180,7 +191,7 @@ class FakeCapture:
         return frame is not None, frame
 
     def get(self, prop):
-        return 0.0  # cameras often report no frame rate
+        return self.fps if prop == cv2.CAP_PROP_FPS else 0.0
 
     def release(self):
         self.released = True
@@ -248,6 +259,68 @@ def test_video_demo_ends_a_stream_after_max_dropped_reads(tiny, monkeypatch,
     assert 'processed 2 frames, 2 counted' in capsys.readouterr().out
     assert count_frames(out) == 2
 
+
+
+def test_video_demo_takes_a_clock_rate_for_unknown_and_fits_resized_frames(
+        tiny, monkeypatch, capsys):
+    """An RTSP camera reporting its 90 kHz clock as the frame rate, whose
+    stream changes resolution after its first frame."""
+    tmp, config, ckpt = tiny
+    demo = load_video_demo()
+    frames = [random_image(48, 64), random_image(32, 40, seed=1),
+              random_image(48, 64, seed=2)]
+    capture = FakeCapture(frames + [None], lambda: None, fps=90000.0)
+    monkeypatch.setattr(demo, 'open_capture', lambda source: capture)
+    out = tmp / 'resized' / 'cam.mp4'
+    demo.main([config, ckpt, 'rtsp://camera/2', '--out', str(out),
+               '--max-dropped', '1', '--retry-wait', '0'])
+    printed = capsys.readouterr()
+    assert 'frame rate 90000 unknown or implausible, writing at 25 fps' \
+        in printed.out
+    assert 'frame 1 is 40x32, the video 64x48' in printed.err
+    assert 'processed 3 frames, 3 counted, 1 resized to 64x48' in printed.out
+    assert count_frames(out) == 3  # none dropped by the writer
+    cap = cv2.VideoCapture(str(out))
+    assert cap.get(cv2.CAP_PROP_FPS) == 25
+    cap.release()
+    # The count is the resized frame's own, before fitting.
+    rows = read_csv(out.with_suffix('.csv'))[1:]
+    assert [r[2] for r in rows] == ['48', str(pattern_count(32, 40)), '48']
+
+
+def test_image_demo_keeps_the_counts_before_an_error(tiny, monkeypatch,
+                                                     capsys):
+    """An error in the middle of a folder (out of memory, a device error)
+    still leaves the tables of the images counted before it."""
+    tmp, config, ckpt = tiny
+    spec = importlib.util.spec_from_file_location(
+        'image_demo', os.path.join(REPO, 'tools', 'demo', 'image_demo.py'))
+    demo = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(demo)
+    folder = tmp / 'err_folder'
+    folder.mkdir()
+    for k in range(3):
+        cv2.imwrite(str(folder / f'{k}.png'), random_image(48, 64, k))
+    import p2r_mm.apis
+    real, calls = p2r_mm.apis.inference_counter, []
+
+    def failing_third(model, img):
+        calls.append(1)
+        if len(calls) == 3:
+            raise RuntimeError('out of memory (simulated)')
+        return real(model, img)
+
+    monkeypatch.setattr(p2r_mm.apis, 'inference_counter', failing_third)
+    out_dir = tmp / 'err_out'
+    monkeypatch.setattr(sys, 'argv', ['image_demo.py', config, ckpt,
+                                      str(folder), '--out-dir',
+                                      str(out_dir)])
+    with pytest.raises(RuntimeError, match='simulated'):
+        demo.main()
+    assert 'holds the 2 images counted before this error' in \
+        capsys.readouterr().err
+    assert read_csv(out_dir / 'counts.csv')[1:] == [['0.png', '48'],
+                                                    ['1.png', '48']]
 
 def interrupt_when(args, ready, sig):
     """Run a demo (``args`` after the interpreter), send it ``sig`` once

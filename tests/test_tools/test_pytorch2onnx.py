@@ -2,8 +2,10 @@
 a subprocess: the export, its printed parity check, semi-supervised
 checkpoints, and refusals."""
 import importlib.util
+import os
 import os.path as osp
 import re
+import sys
 
 import onnx
 import pytest
@@ -136,3 +138,27 @@ def test_missing_deploy_extra_is_one_line(tiny, package):
     assert len(message.splitlines()) == 1, out.stderr
     assert package in message and '".[deploy]"' in message
     assert not osp.exists(tmp / 'x.onnx')
+
+
+def test_a_failed_export_leaves_nothing_and_keeps_the_old_file(
+        tiny, monkeypatch, capsys):
+    """A graph that fails the parity check is never written under the
+    final name, and does not replace a good export there."""
+    tmp, cfg, ckpt = tiny
+    folder = tmp / 'failed_export'
+    folder.mkdir()
+    out = folder / 'model.onnx'
+    out.write_bytes(b'an earlier, good export')
+    spec = importlib.util.spec_from_file_location(
+        'pytorch2onnx', osp.join(REPO, EXPORT_TOOL))
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    monkeypatch.setattr(tool, 'check_parity', lambda *args: False)
+    monkeypatch.setattr(sys, 'argv', [EXPORT_TOOL, cfg, str(ckpt),
+                                      str(out), '--overwrite'])
+    with pytest.raises(SystemExit) as failed:
+        tool.main()
+    assert 'parity check FAILED' in str(failed.value)
+    assert f"{str(out)!r} was not written" in str(failed.value)
+    assert out.read_bytes() == b'an earlier, good export'
+    assert os.listdir(folder) == ['model.onnx']  # no temporary left

@@ -32,3 +32,20 @@ def test_an_ignored_sigint_stays_ignored():
         assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def test_a_handler_installed_from_c_is_restored_as_the_default(
+        monkeypatch):
+    # signal.signal returns None for a handler that C code installed.
+    real = signal.signal
+    before = {sig: signal.getsignal(sig) for sig in StopSignals.SIGNALS}
+    monkeypatch.setattr(signal, 'signal',
+                        lambda sig, handler: (real(sig, handler), None)[1])
+    try:
+        with StopSignals():
+            pass  # exiting must not call signal.signal(sig, None)
+        for sig in StopSignals.SIGNALS:
+            assert signal.getsignal(sig) is signal.SIG_DFL
+    finally:
+        for sig, handler in before.items():
+            real(sig, handler)

@@ -80,12 +80,17 @@ def check_outputs(args, names):
 
 
 def read_image(path: str):
-    """(H, W, 3) uint8 BGR; ValueError naming the file if undecodable."""
+    """(H, W, 3) uint8 BGR; ValueError naming the file if undecodable or
+    cut short (a decoder fills a truncated JPEG in with grey)."""
     import mmcv
 
+    from p2r_mm.datasets.image_integrity import check_image_bytes
+    with open(path, 'rb') as f:
+        data = f.read()
+    check_image_bytes(data, path)
     # The pixel grid LoadCrowdImage decodes (no EXIF rotation), so the
     # overlay and the points agree.
-    img = mmcv.imread(path, flag='color_ignore_orientation')
+    img = mmcv.imfrombytes(data, flag='color_ignore_orientation')
     if img is None:
         raise ValueError(f'cannot decode image file {path!r} (corrupt or '
                          'not an image?)')
@@ -117,7 +122,7 @@ def main():
     from mmengine.utils import ProgressBar
 
     from p2r_mm.apis import inference_counter, init_counter
-    from p2r_mm.utils import TRUST_ENV
+    from p2r_mm.utils import TRUST_ENV, UntrustedCheckpointError
     from p2r_mm.utils.stop_signals import StopSignals
     from p2r_mm.visualization import CrowdVisualizer
     if args.trust_checkpoint:
@@ -126,7 +131,10 @@ def main():
     try:
         model = init_counter(args.config, args.checkpoint,
                              device=args.device, tile=args.tile)
-    except (ImportError, ValueError) as e:  # a missing extra, a bad .onnx
+    except (ImportError, ValueError, OSError, RuntimeError,
+            UntrustedCheckpointError) as e:
+        # A missing extra or file, a bad .onnx, an unavailable device, a
+        # checkpoint that needs --trust-checkpoint.
         fail(str(e))
     draw = args.out_dir is not None and not args.no_overlay
     if args.out_dir is not None:
@@ -147,8 +155,9 @@ def main():
                 else:
                     sample = inference_counter(model, img)
                     points = sample.pred_points.cpu().numpy()
-                    results[name] = dict(count=int(sample.pred_count),
-                                         points=points.round(2).tolist())
+                    results[name] = dict(
+                        count=int(sample.pred_count),
+                        points=points.astype(float).round(2).tolist())
                     if draw:
                         visualizer.add_datasample(
                             name, img[..., ::-1], sample, draw_gt=False,
@@ -158,6 +167,13 @@ def main():
                     bar.update()
         except KeyboardInterrupt:  # a second signal: stop at once
             interrupted = True
+        except Exception:  # out of memory, a device error, ...
+            if args.out_dir is not None and results:
+                write_tables(args.out_dir, results)
+                sys.stderr.write(
+                    f'\nimage_demo.py: {args.out_dir} holds the '
+                    f'{len(results)} images counted before this error\n')
+            raise
         interrupted = interrupted or stop.requested
     if bar is not None:
         sys.stderr.write('\n')

@@ -25,6 +25,10 @@ import time
 import cv2
 
 
+# Above this a reported frame rate is taken for a clock, not frames.
+MAX_FPS = 240
+
+
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description='Count people in the frames of a video, a camera or a '
@@ -173,15 +177,18 @@ def main(argv=None):
             ' (no frame came)' if live else
             ' (corrupt, empty or a codec OpenCV lacks?)'))
     fps = cap.get(cv2.CAP_PROP_FPS)
-    if not fps > 0:  # also NaN: some containers and cameras do not say
-        print(f'{describe(source)}: unknown frame rate, writing at 25 fps')
+    # Also NaN: some containers and cameras do not say; some RTSP cameras
+    # report their 90 kHz clock, which no mp4 writer takes (max 65535).
+    if not 0 < fps <= MAX_FPS:
+        print(f'{describe(source)}: frame rate {fps:g} unknown or '
+              'implausible, writing at 25 fps')
         fps = 25.0
     n_frames = 0 if live else max(0, int(cap.get(cv2.CAP_PROP_FRAME_COUNT)))
     # Heavy imports after the checks, so a refused run answers at once.
     from mmengine.utils import ProgressBar
 
     from p2r_mm.apis import inference_counter, init_counter
-    from p2r_mm.utils import TRUST_ENV
+    from p2r_mm.utils import TRUST_ENV, UntrustedCheckpointError
     from p2r_mm.utils.stop_signals import StopSignals
     if args.trust_checkpoint:
         os.environ[TRUST_ENV] = '1'
@@ -189,7 +196,10 @@ def main(argv=None):
     try:
         model = init_counter(args.config, args.checkpoint,
                              device=args.device, tile=args.tile)
-    except (ImportError, ValueError) as e:  # a missing extra, a bad .onnx
+    except (ImportError, ValueError, OSError, RuntimeError,
+            UntrustedCheckpointError) as e:
+        # A missing extra or file, a bad .onnx, an unavailable device, a
+        # checkpoint that needs --trust-checkpoint.
         fail(str(e))
     for path in (args.out, args.csv):
         os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
@@ -197,11 +207,12 @@ def main(argv=None):
     writer = cv2.VideoWriter(args.out, cv2.VideoWriter_fourcc(*'mp4v'),
                              fps, (w, h))
     if not writer.isOpened():
+        cap.release()
         fail(f'cannot write video {args.out!r}')
     stop = StopSignals()
     reader.stopped = lambda: stop.requested  # no retrying once asked
     bar = ProgressBar(n_frames, file=sys.stderr)  # 0: count only
-    counts, index, interrupted = [], 0, False
+    counts, index, interrupted, resized = [], 0, False, 0
     start = time.monotonic()
     with open(args.csv, 'w', newline='') as f, stop:
         table = csv.writer(f)
@@ -217,6 +228,13 @@ def main(argv=None):
                     table.writerow([index, f'{stamp:.3f}', counts[-1]])
                     f.flush()  # a reader of the CSV sees every count
                 draw(frame, points, counts[-1])
+                if frame.shape[:2] != (h, w):  # the stream changed size
+                    if not resized:
+                        warn(f'frame {index} is {frame.shape[1]}x'
+                             f'{frame.shape[0]}, the video {w}x{h}: such '
+                             'frames are resized to fit it')
+                    resized += 1
+                    frame = cv2.resize(frame, (w, h))
                 writer.write(frame)
                 bar.update()
                 index += 1
@@ -229,9 +247,11 @@ def main(argv=None):
         interrupted = interrupted or stop.requested
     sys.stderr.write('\n')
     how = 'interrupted after' if interrupted else 'processed'
-    dropped = f', {reader.dropped} unreadable skipped' if reader.dropped \
+    notes = f', {reader.dropped} unreadable skipped' if reader.dropped \
         else ''
-    print(f'{how} {index} frames, {len(counts)} counted{dropped}, mean '
+    if resized:
+        notes += f', {resized} resized to {w}x{h}'
+    print(f'{how} {index} frames, {len(counts)} counted{notes}, mean '
           f'count {sum(counts) / max(len(counts), 1):.1f}; wrote '
           f'{args.out} and {args.csv}')
 

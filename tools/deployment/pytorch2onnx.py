@@ -22,6 +22,7 @@ import argparse
 import os
 import os.path as osp
 import sys
+import tempfile
 
 TOLERANCE = 1e-4
 # (batch, H, W): three sizes and aspect ratios, one batch of two.
@@ -163,7 +164,7 @@ def main():
     from p2r_mm.apis import init_counter
     from p2r_mm.apis.deploy_extra import import_deploy_package
     from p2r_mm.apis.onnx_counter import STRIDE_KEY
-    from p2r_mm.utils import TRUST_ENV
+    from p2r_mm.utils import TRUST_ENV, UntrustedCheckpointError
     from p2r_mm.version import __version__
     if args.trust_checkpoint:
         os.environ[TRUST_ENV] = '1'
@@ -174,29 +175,44 @@ def main():
     except ImportError as e:
         fail(str(e))
 
-    model = init_counter(args.config, args.checkpoint, device='cpu')
+    try:
+        model = init_counter(args.config, args.checkpoint, device='cpu')
+    except (ValueError, OSError, RuntimeError, UntrustedCheckpointError) as e:
+        fail(str(e))  # a bad config or checkpoint, --trust-checkpoint
     counter, chosen = predicting_counter(model)
     shape = tuple(args.shape or DEFAULT_TRACE_SHAPE)
     kind = 'dynamic batch/height/width' if args.dynamic else \
         f'fixed 1x3x{shape[0]}x{shape[1]}'
     print(f'exporting {chosen} of {args.checkpoint} ({kind}) to {args.out}')
-    os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-    export(counter, args.out, shape, args.dynamic, args.opset)
-    add_metadata(
-        args.out, {
-            STRIDE_KEY: counter.stride,
-            'p2r_mm.version': __version__,
-            'p2r_mm.config': osp.basename(args.config),
-            'p2r_mm.checkpoint': osp.basename(args.checkpoint),
-            'p2r_mm.exported': chosen,
-        })
-
-    checks = DYNAMIC_CHECKS if args.dynamic else ((1, *shape), ) * 3
-    print('checking onnxruntime against PyTorch:')
-    onnx_counter = init_counter(args.config, args.out)
-    if not check_parity(counter, onnx_counter, checks):
-        fail(f'parity check FAILED: {args.out!r} does not reproduce the '
-             'PyTorch model within tolerance; do not deploy it')
+    folder = osp.dirname(osp.abspath(args.out))
+    os.makedirs(folder, exist_ok=True)
+    # Exported and checked under a hidden name, renamed only once it
+    # passes: a failed or interrupted export never leaves a loadable
+    # .onnx under the final name, nor replaces a good one.
+    fd, tmp = tempfile.mkstemp(prefix=f'.{osp.basename(args.out)}.',
+                               suffix='.onnx', dir=folder)
+    os.close(fd)
+    try:
+        export(counter, tmp, shape, args.dynamic, args.opset)
+        add_metadata(
+            tmp, {
+                STRIDE_KEY: counter.stride,
+                'p2r_mm.version': __version__,
+                'p2r_mm.config': osp.basename(args.config),
+                'p2r_mm.checkpoint': osp.basename(args.checkpoint),
+                'p2r_mm.exported': chosen,
+            })
+        checks = DYNAMIC_CHECKS if args.dynamic else ((1, *shape), ) * 3
+        print('checking onnxruntime against PyTorch:')
+        onnx_counter = init_counter(args.config, tmp)
+        if not check_parity(counter, onnx_counter, checks):
+            fail('parity check FAILED: the exported graph does not '
+                 'reproduce the PyTorch model within tolerance; '
+                 f'{args.out!r} was not written')
+        os.replace(tmp, args.out)
+    finally:
+        if osp.exists(tmp):
+            os.remove(tmp)
     print(f'parity ok; wrote {args.out} '
           f'({osp.getsize(args.out) / 2**20:.1f} MiB)')
     sys.stdout.flush()

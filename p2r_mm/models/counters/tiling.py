@@ -52,9 +52,10 @@ def check_tile_cfg(tile: Optional[dict]) -> None:
         if tile[key] % 32:
             raise ValueError(f'test_cfg.tile.{key} must be a multiple'
                              f' of 32, got {tile[key]}')
-    if tile['overlap'] >= tile['size']:
-        raise ValueError('test_cfg.tile.overlap must be smaller than '
-                         'test_cfg.tile.size')
+    if not 0 <= tile['overlap'] < tile['size']:
+        raise ValueError('test_cfg.tile.overlap must be at least 0 and '
+                         'smaller than test_cfg.tile.size, got '
+                         f"{tile['overlap']} and {tile['size']}")
 
 
 @torch.no_grad()

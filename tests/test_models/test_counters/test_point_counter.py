@@ -143,4 +143,6 @@ def test_bad_tile_config():
         narrow_counter(test_cfg=dict(tile=dict(size=100, overlap=32)))
     with pytest.raises(ValueError, match='smaller'):
         narrow_counter(test_cfg=dict(tile=dict(size=64, overlap=64)))
+    with pytest.raises(ValueError, match='at least 0'):
+        narrow_counter(test_cfg=dict(tile=dict(size=64, overlap=-32)))
     assert isinstance(narrow_counter(), PointCounter)
