@@ -53,5 +53,13 @@ class ShanghaiTechDataset(BaseCrowdDataset):
         if 'image_info' not in mat:
             raise ValueError(f"{ann_ref}: no variable 'image_info' (has "
                              f'{sorted(k for k in mat if k[0] != "_")})')
-        # cell{1} -> struct -> field 'location', as MATLAB saved it.
-        return dict(points=mat['image_info'][0][0][0][0][0])
+        # cell{1} -> struct -> field 'location', by name: a file re-saved
+        # with the fields in another order reads the same.
+        struct = mat['image_info'][0, 0]
+        fields = getattr(struct, 'dtype', None)
+        fields = (fields.names if fields is not None else None) or ()
+        if 'location' not in fields:
+            raise ValueError(f"{ann_ref}: malformed annotation: "
+                             "image_info{1} is not a struct with a field "
+                             f"'location' (fields: {list(fields)})")
+        return dict(points=struct[0, 0]['location'])

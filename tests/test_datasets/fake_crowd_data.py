@@ -43,12 +43,13 @@ def cut_file(path, keep=0.8):
         f.write(data[:int(len(data) * keep)])
 
 
-def write_sha_mat(path, points):
+def write_sha_mat(path, points, fields=('location', 'number')):
     """A ShanghaiTech ``GT_IMG_n.mat``: cell ``image_info`` holding a struct
-    with fields ``location`` (N, 2) and ``number``, so that
+    with fields ``location`` (N, 2) and ``number`` (in the published
+    files' order unless ``fields`` says otherwise), so that
     ``loadmat(path)['image_info'][0][0][0][0][0]`` is ``location``."""
     points = np.asarray(points, dtype=np.float64).reshape(-1, 2)
-    struct = np.zeros((1, 1), dtype=[('location', 'O'), ('number', 'O')])
+    struct = np.zeros((1, 1), dtype=[(name, 'O') for name in fields])
     struct[0, 0]['location'] = points
     struct[0, 0]['number'] = np.array([[float(len(points))]])
     cell = np.empty((1, 1), dtype=object)

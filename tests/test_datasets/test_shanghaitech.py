@@ -188,3 +188,25 @@ def test_extra_image_file_without_mat(sha):
     write_image(osp.join(root, 'train_data', 'images', 'IMG_99.jpg'), 8, 8)
     with pytest.raises(FileNotFoundError, match='GT_IMG_99.mat'):
         ShanghaiTechDataset(data_root=root)
+
+
+def test_fields_are_read_by_name(sha):
+    """A .mat re-saved with ``number`` before ``location`` reads the same;
+    a struct without ``location`` says so."""
+    root, _ = sha
+    write_sha_mat(gt_file(root, 3), [[4, 5], [6, 7]],
+                  fields=('number', 'location'))
+    dataset = ShanghaiTechDataset(data_root=root)
+    info = next(d for d in dataset.load_data_list()
+                if d['img_path'].endswith('IMG_3.jpg'))
+    assert info['gt_points'].tolist() == [[4, 5], [6, 7]]
+    struct = np.zeros((1, 1), dtype=[('number', 'O'), ('where', 'O')])
+    struct[0, 0]['number'] = np.array([[0.0]])
+    struct[0, 0]['where'] = np.zeros((0, 2))
+    cell = np.empty((1, 1), dtype=object)
+    cell[0, 0] = struct
+    savemat(gt_file(root, 3), {'image_info': cell})
+    with pytest.raises(ValueError, match=r"GT_IMG_3.mat: malformed "
+                       r"annotation: image_info\{1\} is not a struct with a "
+                       r"field 'location' \(fields: \['number', 'where'\]\)"):
+        ShanghaiTechDataset(data_root=root)
