@@ -37,6 +37,20 @@ def custom(tmp_path):
     return root
 
 
+
+def test_txt_labels_with_a_bom(tmp_path):
+    root = str(tmp_path)
+    expected = make_custom(root, n=2, mode='txt')
+    label = osp.join(root, 'labels', 'a0.txt')
+    with open(label, 'rb') as f:
+        text = f.read()
+    with open(label, 'wb') as f:
+        f.write(b'\xef\xbb\xbf' + text)  # as Windows editors save it
+    infos = load_all(CustomCrowdDataset(
+        data_root=root, data_prefix=dict(ann_path='labels')))
+    np.testing.assert_array_equal(
+        infos[0]['gt_points'], expected[infos[0]['img_path']]['points'])
+
 def test_image_missing_from_the_json(custom):
     with pytest.raises(FileNotFoundError,
                        match=r"1 images have no annotation: .*extra.jpg "
