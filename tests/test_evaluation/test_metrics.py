@@ -85,3 +85,54 @@ def test_localization_metric_box_thresholds_and_rescaling():
     assert out['recall@sigma_s'] == 0.0
     assert out['recall@sigma_l'] == pytest.approx(1 / 2)
     assert out['sigma_l_images'] == 1
+
+
+def _evaluate_on_rank(rank, init_file, samples, indices, outputs):
+    import torch.distributed as dist
+    torch.set_num_threads(1)
+    dist.init_process_group('gloo', init_method=f'file://{init_file}',
+                            rank=rank, world_size=2)
+    counting, loc = CountingMetric(), LocalizationMetric(box_thresholds=())
+    for i in indices[rank]:  # one image per batch, as tools/test.py
+        counting.process({}, [samples[i]])
+        loc.process({}, [samples[i]])
+    outputs[rank] = (counting.evaluate(len(samples)),
+                     loc.evaluate(len(samples)))
+    dist.destroy_process_group()
+
+
+def test_distributed_results_with_unannotated_images(tmp_path):
+    """Two ranks (gloo), five images of which image 1 has no annotations.
+    MMEngine's DefaultSampler deals [0, 2, 4] and [1, 3, 0] (image 0 again
+    as padding); collect_results interleaves the ranks' results and cuts
+    the padding by the dataset length, so each rank must leave one result
+    per sample, or the padding copy of image 0 is counted as a fifth
+    image."""
+    import torch.multiprocessing as mp
+    from mmengine.dataset import DefaultSampler
+    counts = [(10, 12), (0, 0), (7, 4), (3, 3), (20, 10)]
+    samples = [dict(pred_count=p, gt_count=g, has_gt=k != 1,
+                    pred_points=torch.zeros(p, 2), gt_points=torch.zeros(
+                        g, 2)) for k, (p, g) in enumerate(counts)]
+    indices = {}
+    for rank in range(2):
+        sampler = DefaultSampler(samples, shuffle=False)
+        sampler.rank, sampler.world_size = rank, 2
+        sampler.num_samples = 3
+        sampler.total_size = 6
+        indices[rank] = list(sampler)
+    assert indices == {0: [0, 2, 4], 1: [1, 3, 0]}
+    outputs = mp.Manager().dict()
+    mp.start_processes(_evaluate_on_rank,
+                       args=(str(tmp_path / 'init'), samples, indices,
+                             outputs), nprocs=2, join=True,
+                       start_method='fork')
+    annotated = [c for k, c in enumerate(counts) if k != 1]
+    mae = np.mean([abs(p - g) for p, g in annotated])
+    for rank in range(2):
+        counting, loc = outputs[rank]
+        assert counting['mae'] == pytest.approx(mae)  # (2 + 3 + 0 + 10) / 4
+        # All points at (0, 0): min(pred, gt) matches per image.
+        assert loc['loc/precision@4'] == pytest.approx(
+            sum(min(p, g) for p, g in annotated) / sum(
+                p for p, _ in annotated))

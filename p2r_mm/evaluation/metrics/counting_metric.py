@@ -9,6 +9,15 @@ from mmengine.logging import print_log
 from p2r_mm.registry import METRICS
 
 
+# The result of an image without annotations. Every sample must leave one
+# result: in distributed testing MMEngine's collect_results interleaves
+# the ranks' result lists and cuts the sampler's padding by the dataset
+# length, which only works when each rank has one result per sample
+# (uneven lists count a padding copy as an image). Not None: that is
+# what collect_results drops while interleaving.
+UNANNOTATED = 'unannotated'
+
+
 @METRICS.register_module()
 class CountingMetric(BaseMetric):
     """Mean absolute error, root mean squared error and normalised absolute
@@ -32,11 +41,15 @@ class CountingMetric(BaseMetric):
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
         for sample in data_samples:
             if not sample.get('has_gt', True):
-                continue  # unannotated images (e.g. NWPU test) count nothing
+                # Unannotated images (e.g. NWPU test) count nothing, but
+                # keep their place: see UNANNOTATED.
+                self.results.append(UNANNOTATED)
+                continue
             self.results.append(
                 (float(sample['pred_count']), float(sample['gt_count'])))
 
     def compute_metrics(self, results: List[tuple]) -> Dict[str, float]:
+        results = [r for r in results if r != UNANNOTATED]
         if not results:
             # e.g. NWPU-Crowd's test split: predictions only (tools/test.py
             # --out), scored elsewhere.

@@ -12,6 +12,8 @@ from scipy.spatial import cKDTree
 from p2r_mm.registry import METRICS
 from p2r_mm.structures import input_to_original
 
+from .counting_metric import UNANNOTATED
+
 
 def count_matches(pred: np.ndarray, gt: np.ndarray,
                   radius: np.ndarray) -> int:
@@ -81,6 +83,7 @@ class LocalizationMetric(BaseMetric):
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
         for sample in data_samples:
             if not sample.get('has_gt', True):
+                self.results.append(UNANNOTATED)  # one result per sample
                 continue
             gt = sample['gt_points'].float().cpu()
             scale = sample.get('scale_factor', (1.0, 1.0))
@@ -103,6 +106,7 @@ class LocalizationMetric(BaseMetric):
             self.results.append(result)
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
+        results = [r for r in results if r != UNANNOTATED]
         if not results:
             # e.g. NWPU-Crowd's test split: predictions only (tools/test.py
             # --out), scored elsewhere.
