@@ -17,6 +17,7 @@ import pickle
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from ..test_apis.tiny_counter import (REPO, pattern_count, write_checkpoint,
@@ -160,9 +161,13 @@ def test_format_only_writes_the_nwpu_submission(tmp_path):
                                      for i, c in zip(ids, counts)]
     lines = (tmp_path / 'submit' /
              'p2r_localization.txt').read_text().splitlines()
-    for line, i, c in zip(lines, ids, counts):
+    for line, i, c, k in zip(lines, ids, counts, order):
         values = [int(v) for v in line.split()]  # integers only
         assert values[:2] == [i, c] and len(values) == 2 + 2 * c
+        xy = np.array(values[2:]).reshape(-1, 2)
+        width, height = test[k][1]['width'], test[k][1]['height']
+        assert (xy >= 0).all() and (xy[:, 0] < width).all() and \
+            (xy[:, 1] < height).all()  # on the image
     # Not an NWPU-Crowd config: refused, naming the dataset.
     sha = write_config(tmp_path / 'sha.py')
     failed = run_test_tool(sha, ckpt, '--format-only', ok=False)

@@ -4,6 +4,7 @@ import logging
 import os.path as osp
 from typing import Dict, List, Sequence
 
+import torch
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
 from mmengine.utils import mkdir_or_exist
@@ -25,7 +26,7 @@ class DumpNWPUSubmission(BaseMetric):
       231.0000`` (the count task);
     - ``{outfile_prefix}_localization.txt``: ``id N x1 y1 ... xN yN``,
       integer pixel coordinates of the predicted heads in the original
-      image (the localisation task).
+      image, rounded half up and kept on it (the localisation task).
 
     These are the line formats the benchmark's sample code writes (the
     NWPU-Crowd-Sample-Code ``test.py`` for counting, its localisation
@@ -56,7 +57,16 @@ class DumpNWPUSubmission(BaseMetric):
                     f'{path}: not an NWPU-Crowd image (expected a numeric '
                     'name such as 3610.jpg); --format-only writes '
                     "NWPU-Crowd's submission files only")
-            points = sample['pred_points'].cpu().round().long().tolist()
+            points = sample['pred_points'].float().cpu()
+            ori = sample.get('ori_shape')
+            if ori is not None and len(points):
+                # A cell that the image only partly covers has its centre
+                # up to 1.5 px past the last pixel: keep it on the image.
+                points[:, 0] = points[:, 0].clamp(0, ori[1] - 1)
+                points[:, 1] = points[:, 1].clamp(0, ori[0] - 1)
+            # Halves up (torch.round takes them to even, a bias for cell
+            # centres, which all end in .5).
+            points = torch.floor(points + 0.5).long().tolist()
             self.results.append(
                 (int(stem), int(sample['pred_count']), points))
 
