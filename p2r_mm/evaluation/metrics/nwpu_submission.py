@@ -57,15 +57,15 @@ class DumpNWPUSubmission(BaseMetric):
                     f'{path}: not an NWPU-Crowd image (expected a numeric '
                     'name such as 3610.jpg); --format-only writes '
                     "NWPU-Crowd's submission files only")
-            points = sample['pred_points'].float().cpu()
+            points = sample['pred_points'].float().cpu().clone()
             ori = sample.get('ori_shape')
             if ori is not None and len(points):
                 # A cell that the image only partly covers has its centre
                 # up to 1.5 px past the last pixel: keep it on the image.
                 points[:, 0] = points[:, 0].clamp(0, ori[1] - 1)
                 points[:, 1] = points[:, 1].clamp(0, ori[0] - 1)
-            # Halves up (torch.round takes them to even, a bias for cell
-            # centres, which all end in .5).
+            # Halves up: torch.round takes them to even, a bias where
+            # coordinates end in .5, as cell centres of unresized images do.
             points = torch.floor(points + 0.5).long().tolist()
             self.results.append(
                 (int(stem), int(sample['pred_count']), points))
