@@ -23,6 +23,7 @@ from mmengine.runner import load_checkpoint
 
 from p2r_mm.registry import MODELS, TRANSFORMS
 from p2r_mm.structures import CrowdDataSample
+from p2r_mm.utils import UntrustedCheckpointError
 from .onnx_counter import build_onnx_counter, resolve_backend
 
 ImageType = Union[str, Path, np.ndarray]
@@ -36,6 +37,14 @@ def _counter_cfg(model_cfg: dict) -> dict:
     """The supervised counter's config: the model itself, or the
     ``counter`` a semi-supervised wrapper copies into student/teacher."""
     return model_cfg['counter'] if 'counter' in model_cfg else model_cfg
+
+
+#: What :func:`init_counter` raises for a problem with its input rather than
+#: a bug, for tools to report in one line: a missing extra (onnxruntime), a
+#: missing or bad config / checkpoint / .onnx, an unavailable device, a
+#: checkpoint that needs trusting (``--trust-checkpoint``).
+INIT_COUNTER_ERRORS = (ImportError, ValueError, OSError, RuntimeError,
+                       UntrustedCheckpointError)
 
 
 def init_counter(config: Union[str, Path, Config],

@@ -47,6 +47,17 @@ def point(x, y, label='head'):
     return (label, 'point', [[x, y]])
 
 
+def labelme_folder(tmp_path, images):
+    """``tmp_path/labelme`` with, per ``{image name: shapes}`` entry, a
+    40x30 image and its LabelMe file ``<image name>.json``."""
+    src = tmp_path / 'labelme'
+    src.mkdir()
+    for name, shapes in images.items():
+        cv2.imwrite(str(src / name), random_image(30, 40))
+        labelme_file(src / f'{name}.json', name, shapes)
+    return src
+
+
 def test_labelme_points_become_custom_annotations(tmp_path):
     src = tmp_path / 'labelme'
     src.mkdir()
@@ -248,41 +259,31 @@ def test_cvat_on_an_exif_rotated_photo_writes_it_upright(tmp_path):
 
 
 def test_names_differing_only_in_extension_are_refused(tmp_path):
-    src = tmp_path / 'labelme'
-    src.mkdir()
-    for name in ('a.jpg', 'a.png'):
-        cv2.imwrite(str(src / name), random_image(30, 40))
-        labelme_file(src / f'{name}.json', name, [point(1, 1)])
+    src = labelme_folder(tmp_path, {'a.jpg': [point(1, 1)],
+                                    'a.png': [point(1, 1)]})
     failed = run(LABELME, src, tmp_path / 'out', ok=False)
     assert "'a.png' and 'a.jpg'" in failed.stderr
     assert 'differ only in their extension' in failed.stderr
 
 
 def test_images_whose_only_shapes_are_ignored_are_named(tmp_path):
-    src = tmp_path / 'labelme'
-    src.mkdir()
     box = ('head', 'rectangle', [[1, 1], [5, 5]])
-    for name, shapes in (('a.jpg', [point(3, 3)]), ('b.jpg', [box]),
-                         ('c.jpg', [])):
-        cv2.imwrite(str(src / name), random_image(30, 40))
-        labelme_file(src / f'{name[0]}.json', name, shapes)
+    src = labelme_folder(tmp_path, {'a.jpg': [point(3, 3)], 'b.jpg': [box],
+                                    'c.jpg': []})
     log = run(LABELME, src, tmp_path / 'out').stdout
     # b.jpg was boxed, not pointed; c.jpg is a real "no heads" image.
     assert 'warning: 1 images were written with no heads although they ' \
         'hold other shapes (wrong label or shape type?): b.jpg' in log
-    os.remove(src / 'a.json')
+    os.remove(src / 'a.jpg.json')
     failed = run(LABELME, src, tmp_path / 'out2', ok=False)
     assert 'no head points in any of the 2 annotated images, but 1 of them ' \
         'hold other shapes' in failed.stderr
 
 
 def test_labelme_with_a_bom_and_converted_in_place(tmp_path):
-    src = tmp_path / 'labelme'
-    src.mkdir()
-    cv2.imwrite(str(src / 'a.jpg'), random_image(30, 40))
-    labelme_file(src / 'a.json', 'a.jpg', [point(10.5, 20.5)])
-    text = (src / 'a.json').read_text()
-    (src / 'a.json').write_bytes(b'\xef\xbb\xbf' + text.encode())
+    src = labelme_folder(tmp_path, {'a.jpg': [point(10.5, 20.5)]})
+    text = (src / 'a.jpg.json').read_text()
+    (src / 'a.jpg.json').write_bytes(b'\xef\xbb\xbf' + text.encode())
     run(LABELME, src, src)
     # Again, in place: its own annotations.json is not a LabelMe file.
     log = run(LABELME, src, src, '--overwrite').stdout

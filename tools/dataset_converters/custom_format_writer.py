@@ -26,7 +26,7 @@ import json
 import os
 import os.path as osp
 import shutil
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Set
 
 import numpy as np
 from PIL import Image, ImageOps
@@ -113,7 +113,7 @@ class CustomFormatWriter:
         self.entries: Dict[str, List[List[float]]] = {}
         self.sources: Dict[str, str] = {}  # output name -> where
         self.stems: Dict[str, str] = {}  # name without extension -> name
-        self.upright: List[str] = []  # written with EXIF orientation applied
+        self.upright: Set[str] = set()  # written with EXIF orientation applied
         self.no_heads_but_shapes: List[str] = []  # only ignored shapes
 
     def _add_image(self, name: str, where: str) -> None:
@@ -179,7 +179,7 @@ class CustomFormatWriter:
         else:
             self.images[name] = image
         if orientation != 1:
-            self.upright.append(name)
+            self.upright.add(name)
         if points is not None:
             self.entries[name] = self._convert(points, real, where)
             if not self.entries[name] and ignored_shapes:
@@ -210,7 +210,7 @@ class CustomFormatWriter:
                 'them hold other shapes (see --labels, and mark heads with '
                 'the point tool)')
         img_dir = osp.join(self.out_dir, 'images')
-        for name in self.upright:
+        for name in sorted(self.upright):
             src, dst = self.images.get(name), osp.join(img_dir, name)
             if src is not None and osp.exists(dst) and osp.samefile(src, dst):
                 raise ConversionError(

@@ -60,7 +60,8 @@ def parse_points(text, where: str) -> list:
 
 
 def read_images(path: str, labels, ignored: Counter):
-    """(element description, name, (width, height), points) per image."""
+    """(element description, name, (width, height), points, number of
+    ignored shapes) per image."""
     try:
         root = ET.parse(path).getroot()
     except (OSError, ET.ParseError) as e:
@@ -86,19 +87,20 @@ def read_images(path: str, labels, ignored: Counter):
         except (TypeError, ValueError):
             raise ConversionError(f'{where}: width and height must be '
                                   'integers')
-        points = []
+        points, own = [], Counter()  # own: this image's ignored shapes
         for k, shape in enumerate(image):
             if shape.tag != 'points':
-                ignored[shape.tag] += 1
+                own[shape.tag] += 1
                 continue
             label = shape.get('label')
             if labels is not None and label not in labels:
-                ignored[f'points {label!r}'] += 1
+                own[f'points {label!r}'] += 1
                 continue
             points += parse_points(
                 shape.get('points'),
                 f'{where}, <points label="{label}"> (child {k})')
-        yield where, name, size, points
+        ignored.update(own)
+        yield where, name, size, points, sum(own.values())
 
 
 def main():
@@ -107,15 +109,12 @@ def main():
         writer = CustomFormatWriter(args.out_dir, args.overwrite, args.link,
                                     not args.no_half_pixel_shift)
         ignored = Counter()
-        before = 0
-        for where, name, size, points in read_images(args.xml, args.labels,
-                                                     ignored):
+        for where, name, size, points, skipped in read_images(
+                args.xml, args.labels, ignored):
             if not points and args.empty_as_unlabelled:
                 points = None
             writer.add(osp.join(args.image_dir, name), points, where,
-                       size=size, ignored_shapes=sum(ignored.values()) -
-                       before)
-            before = sum(ignored.values())
+                       size=size, ignored_shapes=skipped)
         stats = writer.write()
     except ConversionError as e:
         sys.exit(f'cvat_to_custom.py: error: {e}')

@@ -52,7 +52,8 @@ def is_number(v) -> bool:
 
 
 def read_labelme(path: str, labels, ignored: Counter) -> dict:
-    """The image, its stated size and its head points from one file."""
+    """The image, its stated size, its head points and how many of its
+    shapes were ignored (``ignored_shapes``), from one file."""
     try:
         with open(path, encoding='utf-8-sig') as f:  # a BOM is allowed
             ann = json.load(f)
@@ -71,6 +72,7 @@ def read_labelme(path: str, labels, ignored: Counter) -> dict:
             raise ConversionError(f'{path}: imageWidth/imageHeight must be '
                                   f'positive integers, got {size}')
     points = []
+    own = Counter()  # this file's ignored shapes
     for k, shape in enumerate(ann['shapes']):
         where = f'{path}: shapes[{k}]'
         if not isinstance(shape, dict):
@@ -79,10 +81,10 @@ def read_labelme(path: str, labels, ignored: Counter) -> dict:
         kind = shape.get('shape_type') or 'polygon'
         label = shape.get('label')
         if kind != 'point':
-            ignored[kind] += 1
+            own[kind] += 1
             continue
         if labels is not None and label not in labels:
-            ignored[f'point {label!r}'] += 1
+            own[f'point {label!r}'] += 1
             continue
         xy = shape.get('points')
         if not (isinstance(xy, list) and len(xy) == 1 and
@@ -103,8 +105,9 @@ def read_labelme(path: str, labels, ignored: Counter) -> dict:
             data = base64.b64decode(ann['imageData'], validate=True)
         except (binascii.Error, TypeError, ValueError) as e:
             raise ConversionError(f'{path}: imageData is not base64 ({e})')
+    ignored.update(own)
     return dict(image=image, points=points, size=size, data=data,
-                name=osp.basename(image))
+                name=osp.basename(image), ignored_shapes=sum(own.values()))
 
 
 def main():
@@ -123,12 +126,11 @@ def main():
         files = [f for f in files if not (osp.exists(writer.ann_file) and
                                           osp.samefile(f, writer.ann_file))]
         for path in files:
-            before = sum(ignored.values())
             entry = read_labelme(path, args.labels, ignored)
             writer.add(entry['image'], entry['points'], path,
                        size=entry['size'], data=entry['data'],
                        name=entry['name'],
-                       ignored_shapes=sum(ignored.values()) - before)
+                       ignored_shapes=entry['ignored_shapes'])
             annotated.add(osp.abspath(entry['image']))
         if args.unlabelled:
             for image in sorted(glob.glob(osp.join(args.labelme_dir, '*'))):

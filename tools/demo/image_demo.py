@@ -121,8 +121,9 @@ def main():
     # Heavy imports after the checks, so a refused run answers at once.
     from mmengine.utils import ProgressBar
 
-    from p2r_mm.apis import inference_counter, init_counter
-    from p2r_mm.utils import TRUST_ENV, UntrustedCheckpointError
+    from p2r_mm.apis import (INIT_COUNTER_ERRORS, inference_counter,
+                             init_counter)
+    from p2r_mm.utils import TRUST_ENV
     from p2r_mm.utils.stop_signals import StopSignals
     from p2r_mm.visualization import CrowdVisualizer
     if args.trust_checkpoint:
@@ -131,10 +132,7 @@ def main():
     try:
         model = init_counter(args.config, args.checkpoint,
                              device=args.device, tile=args.tile)
-    except (ImportError, ValueError, OSError, RuntimeError,
-            UntrustedCheckpointError) as e:
-        # A missing extra or file, a bad .onnx, an unavailable device, a
-        # checkpoint that needs --trust-checkpoint.
+    except INIT_COUNTER_ERRORS as e:
         fail(str(e))
     draw = args.out_dir is not None and not args.no_overlay
     if args.out_dir is not None:

@@ -109,14 +109,14 @@ class FrameReader:
     A failed read is retried (after ``retry_wait`` seconds for a live
     source); when a frame comes again, the skipped reads are reported as
     dropped frames. ``max_dropped`` failures in a row mean the end of the
-    video or stream; so does ``stopped()`` turning true between retries
-    (Ctrl-C on a stalled stream).
+    video or stream; so does the callable ``stopped`` (set by the caller,
+    e.g. to a Ctrl-C request) turning true between retries.
     """
 
     def __init__(self, cap, live: bool, max_dropped: int,
-                 retry_wait: float, stopped=lambda: False) -> None:
+                 retry_wait: float) -> None:
         self.cap = cap
-        self.stopped = stopped
+        self.stopped = lambda: False
         self.live = live
         self.max_dropped = max_dropped
         self.retry_wait = retry_wait
@@ -187,8 +187,9 @@ def main(argv=None):
     # Heavy imports after the checks, so a refused run answers at once.
     from mmengine.utils import ProgressBar
 
-    from p2r_mm.apis import inference_counter, init_counter
-    from p2r_mm.utils import TRUST_ENV, UntrustedCheckpointError
+    from p2r_mm.apis import (INIT_COUNTER_ERRORS, inference_counter,
+                             init_counter)
+    from p2r_mm.utils import TRUST_ENV
     from p2r_mm.utils.stop_signals import StopSignals
     if args.trust_checkpoint:
         os.environ[TRUST_ENV] = '1'
@@ -196,10 +197,7 @@ def main(argv=None):
     try:
         model = init_counter(args.config, args.checkpoint,
                              device=args.device, tile=args.tile)
-    except (ImportError, ValueError, OSError, RuntimeError,
-            UntrustedCheckpointError) as e:
-        # A missing extra or file, a bad .onnx, an unavailable device, a
-        # checkpoint that needs --trust-checkpoint.
+    except INIT_COUNTER_ERRORS as e:
         fail(str(e))
     for path in (args.out, args.csv):
         os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)

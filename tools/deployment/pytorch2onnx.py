@@ -161,10 +161,10 @@ def main():
         if not osp.isfile(path):
             fail(f'no such file: {path!r}')
     # Heavy imports after the checks, so a refused run answers at once.
-    from p2r_mm.apis import init_counter
+    from p2r_mm.apis import INIT_COUNTER_ERRORS, init_counter
     from p2r_mm.apis.deploy_extra import import_deploy_package
     from p2r_mm.apis.onnx_counter import STRIDE_KEY
-    from p2r_mm.utils import TRUST_ENV, UntrustedCheckpointError
+    from p2r_mm.utils import TRUST_ENV
     from p2r_mm.version import __version__
     if args.trust_checkpoint:
         os.environ[TRUST_ENV] = '1'
@@ -177,8 +177,8 @@ def main():
 
     try:
         model = init_counter(args.config, args.checkpoint, device='cpu')
-    except (ValueError, OSError, RuntimeError, UntrustedCheckpointError) as e:
-        fail(str(e))  # a bad config or checkpoint, --trust-checkpoint
+    except INIT_COUNTER_ERRORS as e:
+        fail(str(e))
     counter, chosen = predicting_counter(model)
     shape = tuple(args.shape or DEFAULT_TRACE_SHAPE)
     kind = 'dynamic batch/height/width' if args.dynamic else \
