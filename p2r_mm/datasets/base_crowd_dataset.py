@@ -62,9 +62,15 @@ class BaseCrowdDataset(BaseDataset):
             so does ``'all'``) or ``'holdout'`` (only the held-out ones).
         holdout (str | int | float, optional): images held out of training
             for validation / checkpoint selection: a split list (shipped
-            name or path, e.g. ``'nwpu-val.txt'``), a count (``120``) or a
-            fraction of the split's annotated images (``0.1``) drawn with
-            ``seed`` among images not listed in ``labeled_split``.
+            name or path, resolved like ``labeled_split``, e.g.
+            ``'shb-holdout.txt'``, ``'nwpu-val.txt'``), a count (``120``)
+            or a fraction of the split's annotated images (``0.1``). A
+            count or fraction is drawn with ``seed`` among *all* annotated
+            images, so the labelled, unlabelled and validation datasets of
+            every method hold out the same images whatever their
+            ``labeled_split``; held-out images that ``labeled_split`` lists
+            (drawn or listed) and listed ones missing from the split are a
+            ``ValueError`` naming the lists.
         seed (int): seed of the ``labeled_ratio`` and ``holdout`` draws;
             the draws are independent and do not depend on listing order.
         out_of_image (str): points off the pixel grid

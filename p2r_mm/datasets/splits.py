@@ -3,7 +3,10 @@
 A split list is a text file with one image file name per line (e.g.
 ``IMG_119.jpg``); blank lines and lines starting with ``#`` are skipped.
 The lists of the standard semi-supervised protocols ship in
-``p2r_mm/datasets/splits/`` (see the README there for their origin).
+``p2r_mm/datasets/splits/`` (see the README there for their origin):
+``<dataset>-<pct>.txt`` name labelled images, ``<dataset>-holdout.txt`` /
+``<dataset>-val.txt`` images held out for validation, disjoint from every
+labelled list of the same dataset.
 :func:`split_protocol` and :func:`subset_ids` choose the images from ids
 alone, so the protocol is testable without a dataset.
 """
@@ -18,11 +21,27 @@ from .load_problems import first_few, natural_key
 
 SUBSETS = ('all', 'labeled', 'unlabeled', 'holdout')
 SPLITS_DIR = osp.join(osp.dirname(osp.abspath(__file__)), 'splits')
+#: How the names of shipped held-out (validation) lists end.
+HOLDOUT_LIST_ENDINGS = ('-holdout.txt', '-val.txt')
 
 
 def shipped_split_files() -> List[str]:
     """Names of the split lists shipped with p2r_mm, sorted."""
     return sorted(f for f in os.listdir(SPLITS_DIR) if f.endswith('.txt'))
+
+
+def list_dataset(name: str) -> str:
+    """The dataset a shipped list's name is for: ``'shb-5.txt'`` ->
+    ``'shb'``."""
+    return osp.basename(name).split('-')[0]
+
+
+def shipped_holdout_files(dataset: Optional[str] = None) -> List[str]:
+    """Names of the shipped held-out lists, sorted; only those of
+    ``dataset`` (``'shb'``, see :func:`list_dataset`) when given."""
+    return [f for f in shipped_split_files()
+            if f.endswith(HOLDOUT_LIST_ENDINGS)
+            and dataset in (None, list_dataset(f))]
 
 
 def resolve_split_file(name_or_path: str) -> str:
@@ -107,6 +126,29 @@ def read_listed_ids(name, ids: Sequence[str], annotated: Dict[str, bool],
     return stems
 
 
+def drawn_holdout_overlap(holdout, seed: int, pool_size: int,
+                          labeled_split, both: List[str], where: str) -> str:
+    """The message for a ``holdout`` draw that hit labelled images
+    (``both``), with the shipped held-out lists that could replace it."""
+    path = resolve_split_file(labeled_split)
+    fits = shipped_holdout_files(list_dataset(path)) if osp.dirname(
+        path) == SPLITS_DIR else []
+    if fits:
+        hint = 'use the shipped held-out list ' + ' or '.join(
+            f'holdout={f!r}' for f in fits)
+    else:
+        hint = ('list held-out images disjoint from it in a file and pass '
+                'holdout=<path> (shipped held-out lists: '
+                f'{", ".join(shipped_holdout_files())})')
+    return (f'{where}: holdout={holdout!r} with seed={seed} is drawn among '
+            f'all {pool_size} annotated images, whatever labeled_split is, '
+            'so that every dataset of the split holds out the same images; '
+            f'this draw holds out {len(both)} images that '
+            f'labeled_split={labeled_split!r} ({path}) labels: '
+            f'{first_few(both)}. To hold out images that are not labelled, '
+            f'{hint}.')
+
+
 def split_protocol(ids: Sequence[str],
                    annotated: Dict[str, bool],
                    labeled_split: Optional[str] = None,
@@ -125,6 +167,12 @@ def split_protocol(ids: Sequence[str],
             fraction of the annotated images, a list / count / fraction of
             held-out images, the seed of the draws).
         where (str): how messages name the dataset.
+
+    A count or fraction ``holdout`` is drawn among all annotated images
+    with ``seed`` alone, so it is the same set with or without
+    ``labeled_split``; a drawn or listed held-out image that
+    ``labeled_split`` lists is a ``ValueError`` (as is a listed one that is
+    not in ``ids``), never silently redrawn.
     """
     with_gt = [i for i in ids if annotated[i]]
     listed = None
@@ -136,17 +184,26 @@ def split_protocol(ids: Sequence[str],
         held_out = read_listed_ids(holdout, ids, annotated, 'holdout', where)
         both = sorted(held_out & (listed or set()), key=natural_key)
         if both:
-            raise ValueError(f'{where}: {len(both)} images are both '
-                             f'labelled and held out: {first_few(both)}')
+            raise ValueError(
+                f'{where}: holdout={holdout!r} '
+                f'({resolve_split_file(holdout)}) lists {len(both)} images '
+                f'that labeled_split={labeled_split!r} '
+                f'({resolve_split_file(labeled_split)}) labels too: '
+                f'{first_few(both)}; held-out images must not be labelled')
     elif holdout is not None:
         count = (int(holdout) if isinstance(holdout, Integral) else int(
             round(holdout * len(with_gt))))
-        pool = [i for i in with_gt if i not in (listed or ())]
-        if count > len(pool):
+        if count > len(with_gt):
             raise ValueError(f'{where}: cannot hold out {count} of the '
-                             f'{len(pool)} annotated images that are not '
-                             'labelled')
-        held_out = set(draw_subset(pool, count, seed, stream=0))
+                             f'{len(with_gt)} annotated images')
+        # Among all annotated images, whatever labeled_split is: every
+        # dataset of the split (labelled, oracle, validation) and every
+        # method must hold out the same images for one seed.
+        held_out = set(draw_subset(with_gt, count, seed, stream=0))
+        both = sorted(held_out & (listed or set()), key=natural_key)
+        if both:
+            raise ValueError(drawn_holdout_overlap(
+                holdout, seed, len(with_gt), labeled_split, both, where))
     if listed is not None:
         labeled = listed
     elif labeled_ratio is not None:

@@ -137,16 +137,34 @@ def test_random_holdout_is_excluded_from_training_subsets(qnrf, holdout,
     assert load('labeled') | load('unlabeled') == every
 
 
-def test_holdout_avoids_listed_labelled_images(qnrf, tmp_path):
+def test_holdout_count_is_the_same_with_any_labelled_list(qnrf, tmp_path):
+    # The validation dataset has no labeled_split; the training ones do.
+    val = UCFQNRFDataset(data_root=qnrf, holdout=2, subset='holdout',
+                         test_mode=True)
+    held = ids_of(val)
+    assert len(held) == 2
+    assert all(i['labeled'] and i['has_gt'] for i in all_infos(val))
     listed = tmp_path / 'lab.txt'
-    listed.write_text(''.join(f'img_{k:04d}.jpg\n' for k in range(1, 19)))
-    held = ids_of(UCFQNRFDataset(data_root=qnrf, labeled_split=str(listed),
-                                 holdout=2, subset='holdout'))
-    assert held == {'img_0019', 'img_0020'}
-    held_infos = all_infos(UCFQNRFDataset(
-        data_root=qnrf, labeled_split=str(listed), holdout=2,
-        subset='holdout'))
-    assert all(i['labeled'] and i['has_gt'] for i in held_infos)
+    rest = [f'img_{k:04d}' for k in range(1, 21)
+            if f'img_{k:04d}' not in held]
+    listed.write_text(''.join(f'{i}.jpg\n' for i in rest[::2]))
+    train = UCFQNRFDataset(data_root=qnrf, labeled_split=str(listed),
+                           holdout=2)
+    assert not held & ids_of(train) and len(train) == 18
+    assert ids_of(UCFQNRFDataset(data_root=qnrf, labeled_split=str(listed),
+                                 holdout=2, subset='holdout')) == held
+
+
+def test_holdout_count_hitting_labelled_images_is_an_error(qnrf, tmp_path):
+    held = sorted(ids_of(UCFQNRFDataset(data_root=qnrf, holdout=2,
+                                        subset='holdout')))
+    listed = tmp_path / 'lab.txt'
+    listed.write_text(f'{held[1]}.jpg\n')
+    with pytest.raises(ValueError,
+                       match=rf"UCFQNRFDataset\(.*\): holdout=2 with seed=0 "
+                       rf".* 1 images that labeled_split='.*lab.txt' "
+                       rf"\(.*lab.txt\) labels: {held[1]}\."):
+        UCFQNRFDataset(data_root=qnrf, labeled_split=str(listed), holdout=2)
 
 
 def test_holdout_list_overlapping_labelled_list(qnrf, tmp_path):
@@ -157,10 +175,21 @@ def test_holdout_list_overlapping_labelled_list(qnrf, tmp_path):
                                  subset='holdout')) == {'img_0002',
                                                         'img_0003'}
     with pytest.raises(ValueError,
-                       match='1 images are both labelled and held out: '
-                       'img_0002'):
+                       match=r"holdout='.*val.txt' \(.*val.txt\) lists 1 "
+                       r"images that labeled_split='.*lab.txt' "
+                       r'\(.*lab.txt\) labels too: img_0002;'):
         UCFQNRFDataset(data_root=qnrf, labeled_split=str(lab),
                        holdout=str(val))
+
+
+def test_holdout_list_with_images_not_in_the_split(qnrf, tmp_path):
+    val = tmp_path / 'val.txt'
+    val.write_text('img_0002.jpg\nimg_0042.jpg\n')
+    with pytest.raises(ValueError,
+                       match=r"holdout='.*val.txt' \(.*val.txt\) names 1 "
+                       r'images that are not in UCFQNRFDataset\(.*\): '
+                       r'img_0042\.jpg'):
+        UCFQNRFDataset(data_root=qnrf, holdout=str(val))
 
 
 def test_empty_subset_is_an_error(qnrf):

@@ -1,9 +1,11 @@
 import os.path as osp
 
+import numpy as np
 import pytest
 
 from p2r_mm.datasets.splits import (SPLITS_DIR, draw_subset, image_stem,
-                                    read_split_file, resolve_split_file,
+                                    list_dataset, read_split_file,
+                                    resolve_split_file, shipped_holdout_files,
                                     shipped_split_files, split_protocol,
                                     subset_ids)
 
@@ -14,7 +16,7 @@ SHIPPED_SIZES = {
     'ucf-5.txt': 55, 'ucf-10.txt': 109, 'ucf-40.txt': 433,
     'jhu-5.txt': 114, 'jhu-10.txt': 228, 'jhu-40.txt': 909,
     'nwpu-5.txt': 155, 'nwpu-10.txt': 310, 'nwpu-40.txt': 1243,
-    'nwpu-val.txt': 310,
+    'nwpu-val.txt': 310, 'shb-holdout.txt': 40,
 }
 
 
@@ -32,11 +34,40 @@ def test_shipped_name_resolves_to_the_package_copy():
     assert names[:3] == ['IMG_119.jpg', 'IMG_42.jpg', 'IMG_30.jpg']
 
 
-def test_nwpu_val_is_disjoint_from_the_labelled_lists():
-    val = set(read_split_file(resolve_split_file('nwpu-val.txt')))
-    for pct in (5, 10, 40):
-        listed = read_split_file(resolve_split_file(f'nwpu-{pct}.txt'))
-        assert not val & set(listed)
+def read_shipped(name):
+    return read_split_file(resolve_split_file(name))
+
+
+def test_held_out_lists_are_disjoint_from_the_labelled_lists():
+    held_lists = shipped_holdout_files()
+    assert held_lists == ['nwpu-val.txt', 'shb-holdout.txt']
+    assert shipped_holdout_files('shb') == ['shb-holdout.txt']
+    for held_name in held_lists:
+        held = set(read_shipped(held_name))
+        labelled_lists = [
+            f for f in shipped_split_files() if f not in held_lists
+            and list_dataset(f) == list_dataset(held_name)]
+        assert len(labelled_lists) == 3, held_name
+        for name in labelled_lists:
+            assert not held & set(read_shipped(name)), (held_name, name)
+
+
+def test_shb_holdout_is_40_train_images():
+    names = read_shipped('shb-holdout.txt')
+    train = {f'IMG_{k}.jpg' for k in range(1, 401)}
+    assert len(names) == len(set(names)) == 40 and set(names) <= train
+
+
+def test_shb_holdout_rederives_from_the_readme_recipe():
+    # The draw documented in p2r_mm/datasets/splits/README.md.
+    labelled = set().union(*(read_shipped(f'shb-{p}.txt')
+                             for p in (5, 10, 40)))
+    pool = [f'IMG_{k}.jpg' for k in range(1, 401)
+            if f'IMG_{k}.jpg' not in labelled]
+    assert len(pool) == 202
+    picked = np.random.RandomState(0).choice(len(pool), 40, replace=False)
+    assert read_shipped('shb-holdout.txt') == [pool[i]
+                                               for i in sorted(picked)]
 
 
 def test_path_resolution_and_unknown_name(tmp_path):
@@ -96,21 +127,28 @@ def test_protocol_without_a_dataset():
         subset_ids(IDS, labeled, held_out, 'train')
 
 
+def write_list(path, stems):
+    path.write_text(''.join(f'{i}.jpg\n' for i in stems))
+    return str(path)
+
+
 def test_protocol_lists_are_checked(tmp_path):
-    lab = tmp_path / 'lab.txt'
-    lab.write_text('IMG_1.jpg\nIMG_2.jpg\n')
-    labeled, held_out = split_protocol(IDS, ANNOTATED, labeled_split=str(lab),
-                                       holdout=0.5, where='DS')
-    assert labeled == {'IMG_1', 'IMG_2'}
-    assert len(held_out) == 10 and not held_out & labeled  # round(.5 * 19)
-    hold = tmp_path / 'hold.txt'
-    hold.write_text('IMG_2.jpg\n')
-    with pytest.raises(ValueError, match='DS: 1 images are both labelled '
-                       'and held out: IMG_2'):
-        split_protocol(IDS, ANNOTATED, labeled_split=str(lab),
-                       holdout=str(hold), where='DS')
-    with pytest.raises(ValueError, match='cannot hold out 18 of the 17'):
-        split_protocol(IDS, ANNOTATED, labeled_split=str(lab), holdout=18)
+    held_out = split_protocol(IDS, ANNOTATED, holdout=0.5)[1]
+    assert len(held_out) == 10  # round(.5 * 19)
+    lab = write_list(tmp_path / 'lab.txt',
+                     sorted(set(IDS[:19]) - held_out)[:2])
+    labeled, held = split_protocol(IDS, ANNOTATED, labeled_split=lab,
+                                   holdout=0.5, where='DS')
+    assert len(labeled) == 2 and held == held_out
+    hold = write_list(tmp_path / 'hold.txt', [sorted(labeled)[0]])
+    with pytest.raises(ValueError, match=(
+            rf"DS: holdout='.*hold.txt' \(.*hold.txt\) lists 1 images that "
+            rf"labeled_split='.*lab.txt' \(.*lab.txt\) labels too: "
+            rf'{sorted(labeled)[0]};')):
+        split_protocol(IDS, ANNOTATED, labeled_split=lab, holdout=hold,
+                       where='DS')
+    with pytest.raises(ValueError, match='cannot hold out 20 of the 19'):
+        split_protocol(IDS, ANNOTATED, labeled_split=lab, holdout=20)
     (tmp_path / 'bad.txt').write_text('IMG_20.jpg\nIMG_99.jpg\n')
     with pytest.raises(ValueError, match=r"names 1 images that are not in "
                        r"DS: IMG_99\.jpg"):
@@ -121,3 +159,61 @@ def test_protocol_lists_are_checked(tmp_path):
     with pytest.raises(ValueError, match='without an annotation: IMG_20'):
         split_protocol(IDS, ANNOTATED, labeled_split=str(tmp_path /
                                                          'bad.txt'))
+
+
+def test_holdout_list_names_missing_images_with_its_file(tmp_path):
+    hold = write_list(tmp_path / 'hold.txt', ['IMG_3', 'IMG_99'])
+    with pytest.raises(ValueError, match=r"holdout='.*hold.txt' "
+                       r'\(.*hold.txt\) names 1 images that are not in DS: '
+                       r'IMG_99\.jpg'):
+        split_protocol(IDS, ANNOTATED, holdout=hold, where='DS')
+
+
+@pytest.mark.parametrize('holdout', [3, 0.25])
+def test_drawn_holdout_does_not_depend_on_labeled_split(tmp_path, holdout):
+    held_out = split_protocol(IDS, ANNOTATED, holdout=holdout, seed=2)[1]
+    assert held_out  # a validation dataset's or an oracle's draw
+    rest = sorted(set(IDS[:19]) - held_out)
+    for k, stems in enumerate((rest[:2], rest[-5:])):
+        lab = write_list(tmp_path / f'lab{k}.txt', stems)
+        assert split_protocol(IDS, ANNOTATED, labeled_split=lab,
+                              holdout=holdout, seed=2)[1] == held_out
+
+
+def test_drawn_holdout_hitting_labelled_images_is_an_error(tmp_path):
+    held_out = split_protocol(IDS, ANNOTATED, holdout=3, seed=2)[1]
+    hit = sorted(held_out)[0]
+    lab = write_list(tmp_path / 'lab.txt', [hit, 'IMG_19'])
+    with pytest.raises(ValueError, match=(
+            rf"DS: holdout=3 with seed=2 .* holds out 1 images that "
+            rf"labeled_split='.*lab.txt' \(.*lab.txt\) labels: {hit}\. "
+            r'.*holdout=<path> \(shipped held-out lists: nwpu-val.txt, '
+            r'shb-holdout.txt\)')):
+        split_protocol(IDS, ANNOTATED, labeled_split=lab, holdout=3, seed=2,
+                       where='DS')
+
+
+SHB_IDS = [f'IMG_{k}' for k in range(1, 401)]
+SHB_ANNOTATED = dict.fromkeys(SHB_IDS, True)
+
+
+def test_shb_holdout_count_overlapping_shb5_points_to_the_shipped_list():
+    # The draw every SHB dataset without labeled_split made with
+    # holdout=40, seed=0: it holds out IMG_174, a 5 % labelled image.
+    with pytest.raises(ValueError, match=(
+            r"holdout=40 with seed=0 .* 1 images that "
+            r"labeled_split='shb-5.txt' \(.*shb-5.txt\) labels: IMG_174\. "
+            r".*use the shipped held-out list holdout='shb-holdout.txt'")):
+        split_protocol(SHB_IDS, SHB_ANNOTATED, labeled_split='shb-5.txt',
+                       holdout=40, seed=0)
+
+
+@pytest.mark.parametrize('labeled_split', [None, 'shb-5.txt', 'shb-10.txt',
+                                           'shb-40.txt'])
+def test_shb_holdout_list_is_the_same_for_every_protocol(labeled_split):
+    labeled, held_out = split_protocol(SHB_IDS, SHB_ANNOTATED,
+                                       labeled_split=labeled_split,
+                                       holdout='shb-holdout.txt')
+    assert held_out == {image_stem(n)
+                        for n in read_shipped('shb-holdout.txt')}
+    assert not labeled & held_out

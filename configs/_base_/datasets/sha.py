@@ -19,7 +19,9 @@ train_dataloader = dict(
 # Peers select checkpoints on the test set; for a proper validation set,
 # hold images out of training: train_dataloader.dataset.holdout=<list or
 # count> and val_dataloader.dataset=dict(split='train', subset='holdout',
-# holdout=<the same>).
+# holdout=<the same>). A count is drawn among all train images and may
+# not hit labeled_split's images (an error): with a labelled list, hold
+# out a list disjoint from it (part B ships 'shb-holdout.txt').
 val_dataloader = dict(
     dataset=dict(type=dataset_type, data_root=data_root, split='test',
                  test_mode=True, pipeline=test_pipeline))
