@@ -9,10 +9,12 @@ _base_ = [
 
 # The teacher's BN statistics follow the student's by EMA (teacher_bn
 # 'ema' with skip_buffer=False): batch statistics of 4 weak views are too
-# noisy to pseudo-label with. The unlabelled crops' hidden annotations
-# measure the pseudo-labels (logged only, never a loss).
+# noisy to pseudo-label with. The teacher starts as a copy of the student
+# (it is restarted from the student after the burn-in anyway, below). The
+# unlabelled crops' hidden annotations measure the pseudo-labels (logged
+# only, never a loss).
 model = dict(counter={{_base_.narrow_counter}},
-             semi_train_cfg=dict(teacher_bn='ema',
+             semi_train_cfg=dict(teacher_bn='ema', teacher_init='copy',
                                  pseudo_quality=dict(match_distance=8.0)))
 train_dataloader = dict(dataset=dict(labeled_ratio=0.05))
 # The paper's schedule shape on 16 epochs of 50 iterations: burn-in for
@@ -26,7 +28,7 @@ train_dataloader = dict(dataset=dict(labeled_ratio=0.05))
 # 83 %; see docs/results_synthetic.md); a faster teacher (EMA 0.99
 # instead of 0.998) so that it keeps up within minutes.
 custom_hooks = [
-    dict(type='mmdet.MeanTeacherHook', momentum=0.01, skip_buffer=False),
+    dict(type='MeanTeacherHook', momentum=0.01, skip_buffer=False),
     dict(type='UnsupWeightHook', burn_in_epochs=4, step=1.0, max_weight=2.0,
          restart_teacher=True),
 ]

@@ -2,6 +2,7 @@
 docs/recipe.md), checked by behaviour where it can be."""
 import math
 import os.path as osp
+from types import SimpleNamespace
 
 import pytest
 import torch
@@ -86,7 +87,7 @@ def test_teacher_bn_runs_on_the_batch_and_only_parameters_follow(cfg):
     assert model.teacher.training
     assert all(m.training for m in model.teacher.modules())
     hooks = {h['type']: h for h in cfg.custom_hooks}
-    teacher_hook = hooks['mmdet.MeanTeacherHook']
+    teacher_hook = hooks['MeanTeacherHook']
     assert teacher_hook['momentum'] == pytest.approx(1 - 0.998)
     assert teacher_hook['interval'] == 1 and teacher_hook['skip_buffer']
 
@@ -144,3 +145,38 @@ def test_best_checkpoint_is_the_lowest_4mae_plus_rmse(cfg):
     low_score = score([(10.0, 0.0)] * 4)                 # MAE 10, RMSE 10
     assert low_mae['mae'] < low_score['mae']
     assert better(low_score['mae4_rmse'], low_mae['mae4_rmse'])
+
+
+def test_the_teacher_keeps_its_own_initialisation(cfg):
+    # Official: two networks built separately, never copied into each
+    # other (the backbones agree only through their ImageNet weights).
+    model = build_model(cfg)
+    assert model.semi_train_cfg['teacher_init'] == 'independent'
+    student, teacher = model.student, model.teacher
+    assert not torch.equal(student.head.cls.weight, teacher.head.cls.weight)
+    assert not torch.equal(student.neck.fuse.weight, teacher.neck.fuse.weight)
+    hook_cfg = [h for h in cfg.custom_hooks
+                if h['type'] == 'MeanTeacherHook'][0]
+    with DefaultScope.overwrite_default_scope('p2r_mm'):
+        hook = HOOKS.build(hook_cfg)
+    before = teacher.head.cls.weight.clone()
+    hook.before_train(SimpleNamespace(model=model, iter=0))
+    assert torch.equal(teacher.head.cls.weight, before)
+
+
+def test_the_strong_view_is_made_as_the_official_loader_makes_it(cfg):
+    dataset = cfg.train_dataloader.dataset
+    pipeline = dataset.unlabeled_pipeline
+    # photometry on the whole image, then the crop both views share
+    assert [t['type'] for t in pipeline] == [
+        'LoadCrowdImage', 'AddStrongImage', 'RandomScaleCrop',
+        'PointRandomFlip', 'mmdet.MultiBranch']
+    photometry = pipeline[1]['transforms']
+    assert [t['type'] for t in photometry] == [
+        'mmcv.RandomApply', 'mmcv.RandomGrayscale', 'RandomGaussianBlur']
+    strong = pipeline[-1]['unsup_student']
+    assert [t['type'] for t in strong] == [
+        'UseStrongImage', 'RandomCutout', 'PackCrowdInputs']
+    # the box is filled after normalisation, with the mean colour
+    assert strong[1]['fill'] is None
+    assert cfg.model.semi_train_cfg.cutout_fill == 0.0

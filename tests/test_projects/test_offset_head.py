@@ -359,7 +359,10 @@ def test_unsup_offsets_only_on_confident_pseudo_points(monkeypatch):
     # The hidden heads sit exactly at the offset-placed pseudo-points,
     # more than 1 px from their cell centres (sqrt(2) and 1.58 px).
     weak.gt_points = torch.tensor([[10.5, 4.5], [16.0, 10.0]])
-    inputs = dict(unsup_teacher=torch.zeros(1), unsup_student=torch.zeros(1))
+    # the networks are replaced; only the inputs' shape matters (the
+    # strong view's cutout is filled in it)
+    inputs = dict(unsup_teacher=torch.zeros(1, 3, 16, 24),
+                  unsup_student=torch.zeros(1, 3, 16, 24))
     samples = dict(unsup_teacher=[weak],
                    unsup_student=[sample(img_shape=(16, 24))])
     losses, stats = model.unsup_losses(inputs, samples)

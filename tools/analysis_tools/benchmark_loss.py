@@ -9,7 +9,13 @@ forward + backward, the median of ``--runs`` runs after one warm-up (P2P:
 
 Usage:
     python tools/analysis_tools/benchmark_loss.py [--device cpu cuda]
-        [--cases sha_crops qnrf_1024 qnrf_2048] [--json OUT.json]
+        [--cases sha_crops qnrf_1024 qnrf_2048 sha_pseudo]
+        [--losses p2r p2p] [--json OUT.json]
+
+The ``*_pseudo`` cases place the points on cell centres in row-major
+order, as the teacher's pseudo-points are: there many cells are exactly
+as far from two points, and the nearest-point search resolves those ties
+(the lowest point index) with a second k-d tree query for the tied cells.
 
 ``--json`` writes the machine (with the load average at the start and the
 end: a shared machine shows in it), the settings and one entry per
@@ -31,6 +37,8 @@ CASES = {
     'sha_crops': (16, 256, 256, 300),
     'qnrf_1024': (1, 768, 1024, 500),
     'qnrf_2048': (1, 1536, 2048, 1300),
+    'sha_pseudo': (16, 256, 256, 300),
+    'qnrf_2048_pseudo': (1, 1536, 2048, 1300),
     'tiny': (2, 64, 64, 20),
 }
 DEFAULT_CASES = ['sha_crops', 'qnrf_1024', 'qnrf_2048']
@@ -38,8 +46,11 @@ LABELS = {
     'sha_crops': '16 x 256x256 crops, ~300 pts each',
     'qnrf_1024': '1024x768, 500 pts',
     'qnrf_2048': '2048x1536, 1300 pts',
+    'sha_pseudo': '16 x 256x256 crops, ~300 pseudo-pts each',
+    'qnrf_2048_pseudo': '2048x1536, 1300 pseudo-pts',
     'tiny': '2 x 64x64 crops, ~20 pts each',
 }
+LOSSES = ('p2r', 'p2p')
 STRIDE = 4
 
 
@@ -49,6 +60,8 @@ def parse_args():
                         choices=list(CASES))
     parser.add_argument('--device', nargs='+', default=None,
                         help='default: cpu, and cuda when available')
+    parser.add_argument('--losses', nargs='+', default=list(LOSSES),
+                        choices=LOSSES)
     parser.add_argument('--runs', type=int, default=7)
     parser.add_argument('--p2p-runs', type=int, default=3)
     parser.add_argument('--json', help='also write the results here')
@@ -69,10 +82,23 @@ def make_inputs(case, device, seed=0):
         # "~n": crops of a crowd hold a varying number of heads.
         count = n if batch == 1 else int(n * (0.8 + 0.4 * torch.rand(
             1, generator=g).item()))
-        points.append(
-            (torch.rand(count, 2, generator=g) *
-             torch.tensor([width, height])).to(device))
+        if case.endswith('_pseudo'):
+            points.append(grid_points(count, height, width, g).to(device))
+        else:
+            points.append(
+                (torch.rand(count, 2, generator=g) *
+                 torch.tensor([width, height])).to(device))
     return logits.to(device).requires_grad_(True), points
+
+
+def grid_points(count, height, width, g):
+    """``count`` distinct cell centres, (x, y), in row-major order: the
+    layout of a teacher's pseudo-points."""
+    import torch
+    h, w = height // STRIDE, width // STRIDE
+    cells = torch.randperm(h * w, generator=g)[:count].sort().values
+    ij = torch.stack([cells // w, cells % w], dim=1)
+    return (ij.flip(1) * STRIDE + (STRIDE - 1) / 2).float()
 
 
 def measure_one(case, loss_name, device, runs):
@@ -122,6 +148,21 @@ def run_child(case, loss_name, device, runs):
 
 
 
+def cell_texts(row):
+    """The table's cells for one (device, case); '-' for a loss not run."""
+    p2r, p2p = row.get('p2r'), row.get('p2p')
+    dash = '-'
+    return [
+        f"{p2r['median_s'] * 1e3:.1f} ms" if p2r else dash,
+        (f"{p2r['peak_rss_mb']:.0f} MB ({p2r['base_rss_mb']:.0f})"
+         if p2r else dash),
+        f"{p2p['median_s'] * 1e3:.0f} ms" if p2p else dash,
+        f"{p2p['peak_rss_mb']:.0f} MB" if p2p else dash,
+        ratio_text(p2p['median_s'] / p2r['median_s']) if p2r and p2p
+        else dash,
+    ]
+
+
 def ratio_text(ratio):
     """``14x``; one decimal below 10 (``0.3x``)."""
     return f'{ratio:.0f}x' if ratio >= 10 else f'{ratio:.1f}x'
@@ -151,16 +192,14 @@ def main():
     results = []
     for device in devices:
         for case in args.cases:
-            p2r = run_child(case, 'p2r', device, args.runs)
-            p2p = run_child(case, 'p2p', device, args.p2p_runs)
-            results += [p2r, p2p]
-            print(f"| {device} | {LABELS[case]} | "
-                  f"{p2r['median_s'] * 1e3:.1f} ms | "
-                  f"{p2r['peak_rss_mb']:.0f} MB ({p2r['base_rss_mb']:.0f}) | "
-                  f"{p2p['median_s'] * 1e3:.0f} ms | "
-                  f"{p2p['peak_rss_mb']:.0f} MB | "
-                  f"{ratio_text(p2p['median_s'] / p2r['median_s'])} |",
-                  flush=True)
+            row = {}
+            for loss in args.losses:
+                row[loss] = run_child(
+                    case, loss, device,
+                    args.runs if loss == 'p2r' else args.p2p_runs)
+                results.append(row[loss])
+            print(f'| {device} | {LABELS[case]} | ' +
+                  ' | '.join(cell_texts(row)) + ' |', flush=True)
     machine['load_average_at_end'] = load_average()
     if args.json:
         with open(args.json, 'w') as f:

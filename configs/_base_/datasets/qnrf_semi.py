@@ -14,5 +14,10 @@ train_dataloader = dict(
                      split='train'),
         labeled_pipeline=[*_base_.load_annotated, *_base_.train_augment,
                           _base_.sup_branch],
-        unlabeled_pipeline=[_base_.load_image, *_base_.train_augment,
+        # the strong copy is made after the long side is capped: the
+        # official code has no such cap (it ships SHA only), and jittering
+        # and blurring a 9000-px image for one 256-px crop would dominate
+        # the loader's time
+        unlabeled_pipeline=[_base_.load_image, _base_.resize,
+                            _base_.strong_image, *_base_.train_augment[1:],
                             _base_.unsup_branch]))

@@ -1,20 +1,30 @@
 # The views of mmdet's MultiBranch for semi-supervised training. Labelled
-# crops fill 'sup'; an unlabelled crop (after one shared random scale, crop
-# and flip) gives a weak view to the teacher and a strong view to the
-# student: the P2R paper's colour jitter (p 0.8), grayscale (p 0.25),
-# Gaussian blur sigma in [0.1, 2] (p 0.8) and one cutout of 1/8-1/4 of the
-# crop per side, whose cells the loss ignores.
+# crops fill 'sup'; an unlabelled image gives a weak view to the teacher
+# and a strong view to the student. As in the official loader, the strong
+# view's photometry is applied to the whole image before the crop
+# (strong_image, placed before the shared random scale, crop and flip):
+# the P2R paper's colour jitter (p 0.8), grayscale (p 0.25), Gaussian blur
+# sigma in [0.1, 2] original-image pixels (p 0.8). The strong view then
+# takes that copy and one cutout of 1/8-1/4 of the crop per side, whose
+# cells the loss ignores. The cutout only records its box: the model sets
+# it to 0 after normalisation (semi_train_cfg.cutout_fill), as the
+# official code does.
 branch_field = ['sup', 'unsup_teacher', 'unsup_student']
+strong_image = dict(
+    type='AddStrongImage',
+    transforms=[
+        dict(type='mmcv.RandomApply', prob=0.8,
+             transforms=[dict(type='ColorJitter', brightness=0.4,
+                              contrast=0.4, saturation=0.4, hue=0.1)]),
+        dict(type='mmcv.RandomGrayscale', prob=0.25, keep_channels=True,
+             channel_weights=(0.114, 0.587, 0.299)),  # BGR luma weights
+        dict(type='RandomGaussianBlur', sigma_range=(0.1, 2.0), prob=0.8),
+    ])
 sup_view = [dict(type='PackCrowdInputs')]
 weak_view = [dict(type='PackCrowdInputs')]
 strong_view = [
-    dict(type='mmcv.RandomApply', prob=0.8,
-         transforms=[dict(type='ColorJitter', brightness=0.4, contrast=0.4,
-                          saturation=0.4, hue=0.1)]),
-    dict(type='mmcv.RandomGrayscale', prob=0.25, keep_channels=True,
-         channel_weights=(0.114, 0.587, 0.299)),  # BGR luma weights
-    dict(type='RandomGaussianBlur', sigma_range=(0.1, 2.0), prob=0.8),
-    dict(type='RandomCutout', side_range=(0.125, 0.25), fill=0),
+    dict(type='UseStrongImage'),
+    dict(type='RandomCutout', side_range=(0.125, 0.25), fill=None),
     dict(type='PackCrowdInputs'),
 ]
 sup_branch = dict(type='mmdet.MultiBranch', branch_field=branch_field,

@@ -13,5 +13,5 @@ train_dataloader = dict(
                      split='train'),
         labeled_pipeline=[*_base_.load_annotated, *_base_.train_augment,
                           _base_.sup_branch],
-        unlabeled_pipeline=[_base_.load_image, *_base_.train_augment,
-                            _base_.unsup_branch]))
+        unlabeled_pipeline=[_base_.load_image, _base_.strong_image,
+                            *_base_.train_augment, _base_.unsup_branch]))

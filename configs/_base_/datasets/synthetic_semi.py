@@ -17,8 +17,8 @@ train_dataloader = dict(
                      split='train', hide_unlabeled_gt=False),
         labeled_pipeline=[*_base_.load_annotated, *_base_.train_augment,
                           _base_.sup_branch],
-        unlabeled_pipeline=[*_base_.load_annotated, *_base_.train_augment,
-                            _base_.unsup_branch]))
+        unlabeled_pipeline=[*_base_.load_annotated, _base_.strong_image,
+                            *_base_.train_augment, _base_.unsup_branch]))
 train_dataloader.update(
     batch_size=8, num_workers=2,
     sampler=dict(train_dataloader['sampler'], batch_size=8))

@@ -21,5 +21,13 @@ model = dict(
         # MeanTeacherHook(skip_buffer=True) in the schedule. 'ema' (eval-mode
         # BN with EMA-followed statistics, skip_buffer=False) is the other
         # option.
-        teacher_bn='batch'),
+        teacher_bn='batch',
+        # The official teacher is a second network with its own random
+        # neck and head (both backbones load the same ImageNet weights),
+        # never a copy of the student; 'copy' is MMDetection's start.
+        teacher_init='independent',
+        # The strong view's cutout box is 0 in the normalised input (the
+        # mean colour): the official code multiplies the normalised view by
+        # its cut mask; RandomCutout(fill=None) only records the box.
+        cutout_fill=0.0),
     semi_test_cfg=dict(predict_on='student'))

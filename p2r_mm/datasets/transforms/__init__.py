@@ -5,10 +5,12 @@ from .geometric import (PadToMultiple, PointRandomFlip, RandomScaleCrop,
 from .loading import (LoadCrowdAnnotations, LoadCrowdImage,
                       LoadImageFromArray)
 from .photometric import ColorJitter, RandomGaussianBlur
+from .strong_image import AddStrongImage, UseStrongImage
 
 __all__ = [
     'LoadCrowdAnnotations', 'LoadCrowdImage', 'LoadImageFromArray',
     'PackCrowdInputs',
     'PadToMultiple', 'PointRandomFlip', 'RandomScaleCrop', 'ResizeLongSide',
-    'ColorJitter', 'RandomGaussianBlur', 'RandomCutout'
+    'ColorJitter', 'RandomGaussianBlur', 'RandomCutout', 'AddStrongImage',
+    'UseStrongImage'
 ]

@@ -21,10 +21,17 @@ class RandomCutout(BaseTransform):
 
     The sides are drawn uniformly in ``side_range`` times the content
     width / height (``img_shape``, i.e. without right/bottom padding),
-    rounded to whole pixels and clamped to [1, side], so even a tiny image
-    gets a box of at least one pixel; the position is uniform over the
-    places where the box lies fully inside the content. Points are not
-    touched: the cut-out heads still exist, the loss ignores the box.
+    truncated to whole pixels as the official P2R loader does
+    (Elin24/P2RLoss ``datasets/shha.py``, ``int()``) and clamped to
+    [1, side], so even a tiny image gets a box of at least one pixel; the
+    position is uniform over the places where the box lies fully inside
+    the content. Points are not touched: the cut-out heads still exist,
+    the loss ignores the box.
+
+    ``fill=None`` leaves the pixels as they are and only records the box:
+    the official code blanks the box *after* normalisation (cut pixels are
+    0, the mean colour), which ``SemiPointCounter`` does with
+    ``semi_train_cfg.cutout_fill``; a uint8 fill cannot express that.
 
     Required keys: ``img`` (H, W[, C]). Modified: ``img`` (same shape and
     dtype). Added: ``cutout_box`` (x0, y0, x1, y1), int input pixels, x1
@@ -34,12 +41,13 @@ class RandomCutout(BaseTransform):
         side_range (tuple[float]): (low, high) of the box side as a
             fraction of the image side, 0 < low <= high <= 1. Defaults to
             (1/8, 1/4).
-        fill (number | tuple): value of the cut pixels, one number or one
-            per channel. Defaults to 0.
+        fill (number | tuple | None): value of the cut pixels, one number
+            or one per channel, or None to record the box only. Defaults
+            to 0.
     """
 
     def __init__(self, side_range: Sequence[float] = (1 / 8, 1 / 4),
-                 fill: Union[Number, Sequence[Number]] = 0) -> None:
+                 fill: Union[Number, Sequence[Number], None] = 0) -> None:
         low, high = (float(v) for v in side_range)
         if not 0 < low <= high <= 1:
             raise ValueError('side_range must satisfy 0 < low <= high <= 1, '
@@ -52,8 +60,8 @@ class RandomCutout(BaseTransform):
     def _random_box(self, w: int, h: int) -> Tuple[int, int, int, int]:
         """(x0, y0, x1, y1) of a box inside a ``w`` x ``h`` image."""
         frac_w, frac_h = np.random.uniform(*self.side_range, size=2)
-        box_w = int(np.clip(round(frac_w * w), 1, w))
-        box_h = int(np.clip(round(frac_h * h), 1, h))
+        box_w = int(np.clip(int(frac_w * w), 1, w))
+        box_h = int(np.clip(int(frac_h * h), 1, h))
         x0 = int(np.random.randint(0, w - box_w + 1))
         y0 = int(np.random.randint(0, h - box_h + 1))
         return x0, y0, x0 + box_w, y0 + box_h
@@ -61,10 +69,11 @@ class RandomCutout(BaseTransform):
     def transform(self, results: dict) -> dict:
         h, w = content_hw(results)
         x0, y0, x1, y1 = self._random_box(w, h)
-        # a copy: never write into an array the caller may still hold
-        img = results['img'].copy()
-        img[y0:y1, x0:x1] = self.fill
-        results['img'] = img
+        if self.fill is not None:
+            # a copy: never write into an array the caller may still hold
+            img = results['img'].copy()
+            img[y0:y1, x0:x1] = self.fill
+            results['img'] = img
         results['cutout_box'] = (x0, y0, x1, y1)
         return results
 

@@ -9,9 +9,10 @@ is the cell-centre convention of the losses (cell (i, j) of a stride-s map
 centred at ``(j*s + (s-1)/2, i*s + (s-1)/2)``).
 
 Each function edits a pipeline ``results`` dict in place: the image through
-mmcv, and ``gt_points`` / ``gt_head_sizes`` alike when the sample has them
-(see :func:`has_points`). The transforms in ``geometric.py`` only choose
-the parameters.
+mmcv (and the strong view's ``strong_img``, when an ``AddStrongImage`` made
+one, in exactly the same way), and ``gt_points`` / ``gt_head_sizes`` alike
+when the sample has them (see :func:`has_points`). The transforms in
+``geometric.py`` only choose the parameters.
 """
 from numbers import Number
 from typing import Sequence, Tuple
@@ -20,6 +21,17 @@ import mmcv
 import numpy as np
 
 from ..point_checks import inside_image
+
+# Images a geometric step moves together: the image and, in an unlabelled
+# pipeline, its strong photometric copy (see strong_image.py).
+IMAGE_KEYS = ('img', 'strong_img')
+
+
+def _map_images(results: dict, fn) -> None:
+    """Replace every image of ``results`` (see IMAGE_KEYS) by ``fn(img)``."""
+    for key in IMAGE_KEYS:
+        if key in results:
+            results[key] = fn(results[key])
 
 
 def has_points(results: dict) -> bool:
@@ -53,8 +65,8 @@ def rescale(results: dict, size: Tuple[int, int],
     h, w = img.shape[:2]
     new_w, new_h = int(size[0]), int(size[1])
     if (new_w, new_h) != (w, h):
-        results['img'] = mmcv.imresize(
-            img, (new_w, new_h), interpolation=interpolation)
+        _map_images(results, lambda im: mmcv.imresize(
+            im, (new_w, new_h), interpolation=interpolation))
     # exact ratios of the integer sizes, not the requested factor, so that
     # points land on the pixels cv2 actually produced
     scale = np.array([new_w / w, new_h / h])
@@ -83,7 +95,7 @@ def crop(results: dict, box: Sequence[int]) -> None:
     h, w = results['img'].shape[:2]
     if not (0 <= x0 < x1 <= w and 0 <= y0 < y1 <= h):
         raise ValueError(f'crop box {box} is not inside the {w}x{h} image')
-    results['img'] = results['img'][y0:y1, x0:x1]
+    _map_images(results, lambda im: im[y0:y1, x0:x1])
     results['img_shape'] = (y1 - y0, x1 - x0)
     results['crop_box'] = (x0, y0, x1, y1)
     results.pop('pad_shape', None)
@@ -108,9 +120,9 @@ def pad_to(results: dict, shape: Tuple[int, int], pad_val=0) -> None:
         if isinstance(pad_val, Number) and img.ndim == 3:
             # cv2 would fill only the first channel with a bare number
             pad_val = (pad_val, ) * img.shape[2]
-        img = mmcv.impad(img, shape=tuple(shape), pad_val=pad_val)
-        results['img'] = img
-    results['pad_shape'] = tuple(img.shape[:2])
+        _map_images(results, lambda im: mmcv.impad(
+            im, shape=tuple(shape), pad_val=pad_val))
+    results['pad_shape'] = tuple(results['img'].shape[:2])
 
 
 def hflip(results: dict) -> None:
@@ -124,12 +136,14 @@ def hflip(results: dict) -> None:
     img = results['img']
     h, w = results.get('img_shape', img.shape[:2])[:2]
     h, w = min(h, img.shape[0]), min(w, img.shape[1])
-    if (h, w) == img.shape[:2]:
-        results['img'] = mmcv.imflip(img, direction='horizontal')
-    else:
-        img = img.copy()
-        img[:h, :w] = mmcv.imflip(img[:h, :w], direction='horizontal')
-        results['img'] = img
+    def flip(im):
+        if (h, w) == im.shape[:2]:
+            return mmcv.imflip(im, direction='horizontal')
+        im = im.copy()
+        im[:h, :w] = mmcv.imflip(im[:h, :w], direction='horizontal')
+        return im
+
+    _map_images(results, flip)
     if has_points(results):
         points = results['gt_points'].copy()
         points[:, 0] = (w - 1) - points[:, 0]

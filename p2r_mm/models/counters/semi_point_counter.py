@@ -1,6 +1,6 @@
 """Mean-teacher semi-supervised training of a point counter."""
 import copy
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import torch
 from mmengine.model import BaseModel
@@ -10,12 +10,14 @@ from torch import Tensor
 from p2r_mm.evaluation.metrics import pseudo_label_quality
 from p2r_mm.registry import MODELS
 from p2r_mm.structures import CrowdDataSample
-from ..utils import cutout_cell_weights
+from ..utils import cutout_cell_weights, fill_boxes
 from .pseudo_labels import pseudo_points_from_logits
 
 DEFAULT_SEMI_TRAIN_CFG = dict(
     pseudo_logit_thr=0.0, confidence_thr=0.7, teacher_bn='batch',
+    teacher_init='copy', cutout_fill=0.0,
     skip_unsup_when_unweighted=True, pseudo_quality=None)
+TEACHER_INITS = ('copy', 'independent')
 
 
 @MODELS.register_module()
@@ -33,7 +35,12 @@ class SemiPointCounter(BaseModel):
       every cell with logit >= ``pseudo_logit_thr`` is a pseudo-point,
       confidence 1 if sigmoid(logit) > ``confidence_thr`` else 0;
     - ``L_unsup``: the student's point loss on the strong view against the
-      pseudo-points, confidences as point weights, cutout cells weighted 0;
+      pseudo-points, confidences as point weights, cutout cells weighted 0
+      (see :func:`~p2r_mm.models.utils.cutout_cell_weights`); the
+      strong view's ``cutout_box`` is set to ``semi_train_cfg.cutout_fill``
+      in the *normalised* input first (default 0.0, the mean colour, as
+      the official code multiplies the normalised view by its cut mask;
+      None keeps the pixels the pipeline left there);
     - total ``(L_sup + w * L_unsup) / (1 + w)``, ``w = self.unsup_weight``
       set by ``UnsupWeightHook``, with ``self.unsup_started`` (False during
       the burn-in). The unlabelled branch runs once started or when w > 0;
@@ -47,6 +54,15 @@ class SemiPointCounter(BaseModel):
     student (``MeanTeacherHook(skip_buffer=True)``); ``'ema'`` runs the
     teacher in eval mode with running statistics that follow the
     student's by EMA (use the hook with ``skip_buffer=False``).
+
+    ``semi_train_cfg.teacher_init``: ``'copy'`` (default, MMDetection's
+    mean teacher) starts the teacher as a copy of the student;
+    ``'independent'`` keeps the teacher's own initialisation, as the
+    official code does (``models/__init__.py`` builds two networks and
+    ``main.py`` never copies one into the other): with pretrained
+    backbones both backbones start equal and only the randomly
+    initialised layers differ. ``p2r_mm``'s ``MeanTeacherHook`` follows
+    this key (mmdet's copies at iteration 0 whatever it says).
 
     ``semi_train_cfg.pseudo_quality`` (off by default): a dict such as
     ``dict(match_distance=8.0)`` logs, whenever the unlabelled branch runs,
@@ -102,15 +118,24 @@ class SemiPointCounter(BaseModel):
         if teacher_bn not in ('ema', 'batch'):
             raise ValueError("semi_train_cfg.teacher_bn must be 'ema' or "
                              f"'batch', got {teacher_bn!r}")
+        if self.semi_train_cfg['teacher_init'] not in TEACHER_INITS:
+            raise ValueError(
+                f'semi_train_cfg.teacher_init must be one of {TEACHER_INITS}'
+                f", got {self.semi_train_cfg['teacher_init']!r}")
         self.semi_test_cfg = {'predict_on': 'student',
                               **(semi_test_cfg or {})}
         self.unsup_weight = 0.0
         self.unsup_started = False
 
+    @property
+    def teacher_init(self) -> str:
+        """``semi_train_cfg.teacher_init``: 'copy' or 'independent'."""
+        return self.semi_train_cfg['teacher_init']
+
     def init_weights(self) -> None:
         super().init_weights()
-        # The teacher starts as a copy of the student.
-        self.teacher.load_state_dict(self.student.state_dict())
+        if self.teacher_init == 'copy':
+            self.teacher.load_state_dict(self.student.state_dict())
 
     def train(self, mode: bool = True) -> 'SemiPointCounter':
         super().train(mode)
@@ -195,15 +220,29 @@ class SemiPointCounter(BaseModel):
                 [s.metainfo['img_shape'][:2] for s in weak],
                 self.semi_train_cfg['pseudo_logit_thr'],
                 self.semi_train_cfg['confidence_thr'])
-        logits = self.student._forward(inputs['unsup_student'])
+        strong, boxes = self.strong_input(inputs, samples)
+        logits = self.student._forward(strong)
         _, _, h, w = logits.shape
-        pixel_weights = cutout_cell_weights(
-            [s.metainfo.get('cutout_box') for s in samples['unsup_student']],
-            h, w, stride, logits.device)
+        pixel_weights = cutout_cell_weights(boxes, h, w, stride,
+                                            logits.device)
         loss = self.unsup_loss_fn(logits, points, stride, confidences,
                                   pixel_weights)
         stats = self.pseudo_statistics(points, confidences, weak)
         return loss, {k: logits.new_tensor(v) for k, v in stats.items()}
+
+    def strong_input(self, inputs: Dict[str, Tensor],
+                     samples: Dict[str, List[CrowdDataSample]]
+                     ) -> Tuple[Tensor, List[Optional[tuple]]]:
+        """The student's strong-view input, (B, C, H, W) normalised, with
+        each ``cutout_box`` set to ``semi_train_cfg.cutout_fill`` (unless
+        None), and the boxes (x0, y0, x1, y1) input pixels, or None."""
+        boxes = [s.metainfo.get('cutout_box')
+                 for s in samples['unsup_student']]
+        strong = inputs['unsup_student']
+        if self.semi_train_cfg['cutout_fill'] is not None:
+            strong = fill_boxes(strong, boxes,
+                                float(self.semi_train_cfg['cutout_fill']))
+        return strong, boxes
 
     @staticmethod
     def _hidden_points(samples: List[CrowdDataSample]) -> List[Tensor]:

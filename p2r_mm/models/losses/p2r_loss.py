@@ -79,8 +79,10 @@ class P2RLoss(BasePointLoss):
         radius = region_radii(region, d, len(points), self.min_radius,
                               self.max_radius)
 
-        cost = (self.cost_point * d / radius[region] -
-                self.cost_class * logits.reshape(-1)[cells])
+        # The official operation order, so that rounding (and with it the
+        # ties between cells) is the same.
+        cost = ((d / radius[region]) * self.cost_point -
+                logits.reshape(-1)[cells] * self.cost_class)
         target[lowest_cost_cells(cells, region, cost, len(points))] = 1.0
         return CellTargets(target, owner)
 
@@ -98,8 +100,9 @@ def lowest_cost_cells(cells: Tensor, region: Tensor, cost: Tensor,
 
     Returns:
         Tensor: (R,) long flat cell indices, one per non-empty region;
-        among tied cells, the highest index (so exactly one positive per
-        region).
+        among tied cells the lowest index, i.e. the first in row-major
+        order, as the official ``min`` over cells picks (so exactly one
+        positive per region).
     """
     best = torch.full((num_points, ), math.inf, dtype=cost.dtype,
                       device=cost.device).scatter_reduce(
@@ -108,5 +111,5 @@ def lowest_cost_cells(cells: Tensor, region: Tensor, cost: Tensor,
     positive = torch.full((num_points, ), -1, dtype=torch.long,
                           device=cells.device).scatter_reduce(
                               0, region[is_best], cells[is_best],
-                              reduce='amax')
+                              reduce='amin', include_self=False)
     return positive[positive >= 0]

@@ -43,9 +43,13 @@ class BasePointLoss(nn.Module):
 
     Per image, the cell weight is ``(pos_weight if positive else 1)
     * point_weights[owner] (1 if no owner) * pixel_weights * extra weight``
-    and the image loss is ``sum(weight * BCE) / (h * w)``; for images without
-    points it is multiplied by ``empty_weight``. The result is
-    ``loss_weight`` times the mean over the batch.
+    and the image loss is ``sum(weight * BCE) / (h * w)``. An image without
+    points has the loss ``empty_weight * mean(BCE against 0)`` over every
+    cell, ``pixel_weights`` not applied: the official P2R loss
+    (Elin24/P2RLoss ``losses/p2rloss.py``, branch ``seq.size(0) < 1``)
+    takes no mask there, so an unlabelled crop where the teacher sees no
+    head is pushed to "no head" everywhere, its cut-out part included. The
+    result is ``loss_weight`` times the mean over the batch.
     """
 
     def __init__(self,
@@ -84,7 +88,8 @@ class BasePointLoss(nn.Module):
             stride (int): input pixels per cell.
             point_weights (list[Tensor], optional): B tensors (N_b,) in
                 [0, 1], the confidence of each point.
-            pixel_weights (Tensor, optional): (B, 1, h, w) in [0, 1].
+            pixel_weights (Tensor, optional): (B, 1, h, w) in [0, 1],
+                applied to the images that have points.
 
         Returns:
             Tensor: scalar loss.
@@ -117,13 +122,16 @@ class BasePointLoss(nn.Module):
                 owned, weight[owned] * all_point_weights[targets.owner[owned]])
         if targets.weight is not None:
             weight = weight * targets.weight
+        is_empty = torch.tensor([n == 0 for n in counts], device=device)
         if pixel_weights is not None:
-            weight = weight * pixel_weights.reshape(B * h * w).to(weight)
+            # the empty branch takes no pixel mask (see the class docstring)
+            pixel = pixel_weights.reshape(B, h * w).to(weight)
+            pixel = torch.where(is_empty[:, None], 1.0, pixel)
+            weight = weight * pixel.reshape(B * h * w)
 
         bce = F.binary_cross_entropy_with_logits(
             flat_logits, targets.target, reduction='none')
         per_image = (weight * bce).reshape(B, h * w).sum(dim=1) / (h * w)
-        is_empty = torch.tensor([n == 0 for n in counts], device=device)
         per_image = torch.where(is_empty, per_image * self.empty_weight,
                                 per_image)
         return self.loss_weight * per_image.mean()

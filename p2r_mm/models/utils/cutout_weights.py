@@ -1,4 +1,5 @@
-"""Per-cell loss weights that silence the cut-out part of a strong view."""
+"""The cut-out part of a strong view: its per-cell loss weights, and its
+pixels set in the normalised input."""
 from typing import Optional, Sequence, Union
 
 import torch
@@ -12,9 +13,11 @@ def cutout_cell_weights(boxes: Sequence[Box], h: int, w: int, stride: int,
     """Weights of the cells of a stride-``stride`` map, 0 where cut out.
 
     Cell (i, j) covers input pixels [j*s, j*s + s) x [i*s, i*s + s); it
-    gets weight 0 if at least half of its area (s*s / 2 pixels) lies in
-    its image's box, else 1, so that a cell whose pixels are mostly gone
-    is not supervised (the P2R paper gives cut pixels weight 0).
+    gets weight 0 if more than half of its area (s*s / 2 pixels) lies in
+    its image's box, else 1: a cell whose pixels are mostly gone is not
+    supervised, one exactly half cut still is, as in the official P2R code
+    (Elin24/P2RLoss ``main.py``: ``avg_pool2d(cut_img_mask, ...) >= 0.5``
+    keeps a cell whose kept fraction is at least one half).
 
     Args:
         boxes (Sequence): one entry per image: (x0, y0, x1, y1) in input
@@ -45,5 +48,29 @@ def cutout_cell_weights(boxes: Sequence[Box], h: int, w: int, stride: int,
     over_y = (torch.minimum(y1, starts_y + stride) -
               torch.maximum(y0, starts_y)).clamp(min=0)
     area = over_y[:, :, None] * over_x[:, None, :]
-    cut = 2 * area >= stride * stride
+    cut = 2 * area > stride * stride
     return (~cut).to(torch.float32)[:, None]
+
+
+def fill_boxes(inputs: torch.Tensor, boxes: Sequence[Box],
+               value: float) -> torch.Tensor:
+    """A copy of ``inputs`` with each image's box set to ``value``.
+
+    Args:
+        inputs (Tensor): (B, C, H, W) normalised images.
+        boxes (Sequence): one (x0, y0, x1, y1) per image in input pixels,
+            x1 / y1 exclusive, or None.
+        value (float): the value of the boxed pixels (0.0 after ImageNet
+            normalisation is the mean colour).
+
+    Returns:
+        Tensor: (B, C, H, W), same dtype and device.
+    """
+    if len(boxes) != len(inputs):
+        raise ValueError(f'got {len(boxes)} boxes for {len(inputs)} images')
+    out = inputs.clone()
+    for b, box in enumerate(boxes):  # one box per image, no pixel loop
+        if box is not None:
+            x0, y0, x1, y1 = (int(v) for v in box)
+            out[b, :, y0:y1, x0:x1] = value
+    return out

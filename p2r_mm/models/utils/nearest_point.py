@@ -16,7 +16,14 @@ O(cells + points) memory:
   per cell keeps the nearest. Points are processed in chunks so memory stays
   bounded by ``max_pairs`` however dense the crowd. No host copies.
 
-Ties (two points exactly equidistant from a cell) may be broken either way.
+Ties: a cell exactly equidistant from several points goes to the one of
+lowest index, on both backends, as ``min`` over a (cells x points) matrix
+does in the official P2R loss. Ties are the rule, not the exception, for
+pseudo-points: they are cell centres, on the cells' own grid (a cell at
+(i, j) is as far from points at (i, j +/- 1) as from (i +/- 1, j)). Both
+backends decide them on squared float64 distances, which are exact for
+points on the half-pixel grid of cell centres, so they agree with each
+other and with the official float32 search on such points.
 
 The cells whose nearest point is k form k's *region*; :func:`region_radii`
 turns regions into P2R's per-point radii, for the loss and for PSAM alike.
@@ -146,12 +153,37 @@ def _kdtree_owner(points: Tensor, point_batch: Tensor, num_images: int,
     queries = np.concatenate(
         [centers + np.array([b * gap, 0.0]) for b in range(num_images)])
     # 1e-3 px of slack; the strict bound is re-applied by the caller.
-    _, nn = cKDTree(pts).query(
-        queries, k=1, distance_upper_bound=max_dist + 1e-3, workers=-1)
+    bound = max_dist + 1e-3
+    tree = cKDTree(pts)
+    nn = _lowest_nearest(tree, queries, bound, k=2)
     found = nn < len(kept_idx)
     owner = np.full(len(queries), -1, dtype=np.int64)
     owner[found] = kept_idx[nn[found]]
     return torch.from_numpy(owner)
+
+
+def _lowest_nearest(tree, queries: np.ndarray, bound: float,
+                    k: int) -> np.ndarray:
+    """Index (into the tree's points) of each query's nearest point, the
+    lowest index among exactly tied ones; ``tree.n`` where none is within
+    ``bound``.
+
+    A query's ``k`` nearest decide it unless all ``k`` are tied; only
+    those queries are asked again with twice the ``k``, so an untied map
+    costs one ``k = 2`` query. The tree's indices follow the points'
+    order, so the lowest tree index is the lowest point index.
+    """
+    k = min(k, tree.n)
+    dist, nn = tree.query(queries, k=k, distance_upper_bound=bound,
+                          workers=-1)
+    dist, nn = dist.reshape(len(queries), k), nn.reshape(len(queries), k)
+    tied = dist == dist[:, :1]
+    lowest = np.where(tied, nn, tree.n).min(axis=1)
+    undecided = np.isfinite(dist[:, -1]) & tied[:, -1] & (k < tree.n)
+    if undecided.any():
+        lowest[undecided] = _lowest_nearest(tree, queries[undecided], bound,
+                                            2 * k)
+    return lowest
 
 
 def _window_owner(points: Tensor, point_batch: Tensor, h: int, w: int,
@@ -167,32 +199,37 @@ def _window_owner(points: Tensor, point_batch: Tensor, h: int, w: int,
     di, dj = di.reshape(-1), dj.reshape(-1)
     window = len(di)
 
-    best = torch.full(owner.shape, math.inf, dtype=points.dtype,
+    # Squared float64 distances: exact for points on the cell-centre grid,
+    # so ties are ties (see the module docstring).
+    best = torch.full(owner.shape, math.inf, dtype=torch.float64,
                       device=device)
+    bound = (max_dist + 1e-3)**2
     chunk = max(1, max_pairs // window)
     for start in range(0, len(points), chunk):
-        pts = points[start:start + chunk]
+        pts = points[start:start + chunk].double()
         img = point_batch[start:start + chunk]
         ci = torch.round((pts[:, 1] - offset) / stride).long()
         cj = torch.round((pts[:, 0] - offset) / stride).long()
         i = ci[:, None] + di[None]
         j = cj[:, None] + dj[None]
         inside = (i >= 0) & (i < h) & (j >= 0) & (j < w)
-        d = torch.hypot(cell_center_coord(j, stride) - pts[:, 0:1],
-                        cell_center_coord(i, stride) - pts[:, 1:2]).to(
-                            best.dtype)
-        ok = inside & (d < max_dist + 1e-3)
+        dx = cell_center_coord(j.double(), stride) - pts[:, 0:1]
+        dy = cell_center_coord(i.double(), stride) - pts[:, 1:2]
+        d = dx * dx + dy * dy
+        ok = inside & (d < bound)
         cell = (img[:, None] * (h * w) + i * w + j)[ok]
         d = d[ok]
         pidx = (torch.arange(len(pts), device=device) + start)[:, None].expand(
             -1, window)[ok]
-        # Nearest of this chunk per cell, then keep it where it beats the
-        # nearest of earlier chunks.
+        # Nearest of this chunk per cell (lowest index among ties), then
+        # keep it where it is strictly nearer than the earlier chunks',
+        # whose indices are all lower.
         chunk_best = torch.full_like(best, math.inf).scatter_reduce(
             0, cell, d, reduce='amin')
         is_min = d == chunk_best[cell]
         chunk_owner = torch.full_like(owner, -1).scatter_reduce(
-            0, cell[is_min], pidx[is_min], reduce='amax')
+            0, cell[is_min], pidx[is_min], reduce='amin',
+            include_self=False)
         better = chunk_best < best
         best = torch.where(better, chunk_best, best)
         owner = torch.where(better, chunk_owner, owner)

@@ -121,11 +121,10 @@ class OffsetSemiPointCounter(SemiPointCounter):
         with torch.no_grad():
             points, confidences = self.pseudo_points(
                 self.teacher._forward(inputs['unsup_teacher']), weak)
-        maps = self.student._forward(inputs['unsup_student'])
+        strong, boxes = self.strong_input(inputs, samples)
+        maps = self.student._forward(strong)
         _, _, h, w = maps.shape
-        pixel_weights = cutout_cell_weights(
-            [s.metainfo.get('cutout_box') for s in samples['unsup_student']],
-            h, w, stride, maps.device)
+        pixel_weights = cutout_cell_weights(boxes, h, w, stride, maps.device)
         with recorded_assignment(self.unsup_loss_fn) as record:
             loss_point = self.unsup_loss_fn(maps[:, :1], points, stride,
                                             confidences, pixel_weights)

@@ -31,9 +31,9 @@ def test_box_size_position_and_pixels(seed):
     x0, y0, x1, y1 = out['cutout_box']
     assert all(isinstance(v, int) for v in out['cutout_box'])
     assert 0 <= x0 < x1 <= w and 0 <= y0 < y1 <= h
-    # whole pixels nearest to the drawn fraction of the side
-    assert round(w / 8) <= x1 - x0 <= round(w / 4)
-    assert round(h / 8) <= y1 - y0 <= round(h / 4)
+    # the drawn fraction of the side, truncated to whole pixels
+    assert max(1, int(w / 8)) <= x1 - x0 <= max(1, int(w / 4))
+    assert max(1, int(h / 8)) <= y1 - y0 <= max(1, int(h / 4))
 
     inside = np.zeros(img.shape[:2], bool)
     inside[y0:y1, x0:x1] = True
@@ -49,8 +49,9 @@ def test_sides_and_positions_cover_their_ranges():
     cutout = RandomCutout(side_range=(0.25, 0.5))
     boxes = np.array([cutout._random_box(40, 20) for _ in range(3000)])
     widths, heights = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
-    assert set(widths) == set(range(10, 21))
-    assert set(heights) == set(range(5, 11))
+    # truncated: 40 * [0.25, 0.5) gives 10..19, never 20
+    assert set(widths) == set(range(10, 20))
+    assert set(heights) == set(range(5, 10))
     assert boxes[:, 0].min() == 0 and boxes[:, 2].max() == 40
     assert boxes[:, 1].min() == 0 and boxes[:, 3].max() == 20
 
@@ -83,6 +84,24 @@ def test_same_seed_same_box():
     assert boxes[0] == boxes[1] != boxes[2]
 
 
+def test_sides_are_truncated_as_the_official_loader_does():
+    # 0.25 * 22 = 5.5 px: int() gives 5 (rounding would give 6)
+    np.random.seed(0)
+    cutout = RandomCutout(side_range=(0.25, 0.25))
+    x0, y0, x1, y1 = cutout._random_box(22, 22)
+    assert (x1 - x0, y1 - y0) == (5, 5)
+
+
+def test_fill_none_records_the_box_and_keeps_the_pixels():
+    results = sample()
+    img = results['img'].copy()
+    np.random.seed(0)
+    out = RandomCutout(fill=None)(results)
+    x0, y0, x1, y1 = out['cutout_box']
+    assert x1 > x0 and y1 > y0
+    np.testing.assert_array_equal(out['img'], img)
+
+
 @pytest.mark.parametrize('side_range', [(0, 0.2), (0.3, 0.2), (0.5, 1.5)])
 def test_bad_side_range(side_range):
     with pytest.raises(ValueError):
@@ -101,24 +120,26 @@ def test_packed_sample_carries_the_box():
 
 def brute_force_weights(box, h, w, s):
     """(h, w) weights from a pixel mask of the (h*s, w*s) input."""
-    mask = np.zeros((h * s, w * s))
+    kept = np.ones((h * s, w * s))
     if box is not None:
         x0, y0, x1, y1 = box
-        mask[y0:y1, x0:x1] = 1
-    cut = mask.reshape(h, s, w, s).sum((1, 3))
-    return (cut < s * s / 2).astype(np.float32)
+        kept[y0:y1, x0:x1] = 0
+    # the official rule: avg_pool2d(kept mask, s) >= 0.5
+    return (kept.reshape(h, s, w, s).mean((1, 3)) >= 0.5).astype(np.float32)
 
 
 def test_cell_weights_half_a_cell_is_cut():
-    # stride 4: cell (0, 1) covers x 4..7, y 0..3 (16 pixels)
-    half = cutout_cell_weights([(4, 0, 6, 4)], 2, 3, 4)
-    less = cutout_cell_weights([(4, 0, 8, 2), (5, 0, 7, 3)], 2, 3, 4)
-    expected = torch.ones(1, 1, 2, 3)
-    expected[0, 0, 0, 1] = 0
-    assert torch.equal(half, expected)
-    assert half.dtype == torch.float32 and half.shape == (1, 1, 2, 3)
-    # exactly 8 of 16 pixels: cut; 6 of 16 pixels: kept
-    assert torch.equal(less, torch.cat([expected, torch.ones_like(expected)]))
+    # stride 4: cell (0, 1) covers x 4..7, y 0..3 (16 pixels). The official
+    # code supervises a cell with at least half of it kept.
+    half = cutout_cell_weights([(4, 0, 6, 4), (4, 0, 8, 2)], 2, 3, 4)
+    more = cutout_cell_weights([(4, 0, 8, 3), (4, 0, 7, 3)], 2, 3, 4)
+    kept = torch.ones(1, 1, 2, 3)
+    cut = kept.clone()
+    cut[0, 0, 0, 1] = 0
+    assert half.dtype == torch.float32 and half.shape == (2, 1, 2, 3)
+    # exactly 8 of 16 pixels cut: kept; 12 or 9 of 16: cut
+    assert torch.equal(half, torch.cat([kept, kept]))
+    assert torch.equal(more, torch.cat([cut, cut]))
 
 
 def test_cell_weights_none_and_empty():

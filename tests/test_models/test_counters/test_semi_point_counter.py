@@ -91,7 +91,9 @@ def test_cutout_reaches_the_loss_weights():
         t_logits = model.teacher._forward(inputs['unsup_teacher'])
         from p2r_mm.models.counters import pseudo_points_from_logits
         points, conf = pseudo_points_from_logits(t_logits, 4, [(64, 64)] * 2)
-        s_logits = model.student._forward(inputs['unsup_student'])
+        strong = inputs['unsup_student'].clone()
+        strong[:, :, 4:30, 8:40] = 0.0  # semi_train_cfg.cutout_fill
+        s_logits = model.student._forward(strong)
         weights = cutout_cell_weights([box, box], 16, 16, 4)
         assert 0 < weights.sum() < 2 * 256
         expected = model.unsup_loss_fn(s_logits, points, 4, conf, weights)
@@ -355,3 +357,75 @@ def test_pseudo_quality_needs_the_unlabelled_annotations():
     # Off (the default), annotations are not needed and not logged.
     model.semi_train_cfg['pseudo_quality'] = None
     assert 'pseudo_precision' not in model.loss(inputs, samples)
+
+
+def student_input_of_strong_view(model, inputs, samples):
+    seen = []
+    forward = model.student._forward
+
+    def spy(x):
+        seen.append(x.detach().clone())
+        return forward(x)
+
+    model.student._forward = spy
+    model.loss(inputs, samples)
+    model.student._forward = forward
+    return seen[-1]  # the sup forward comes first, the strong one last
+
+
+@pytest.mark.parametrize('fill', [0.0, -1.5, None])
+def test_the_cutout_is_filled_after_normalisation(fill):
+    # The official code multiplies the normalised strong view by its cut
+    # mask: the student sees 0 (the mean colour) there, not a black image.
+    model = semi_model(semi_train_cfg=dict(cutout_fill=fill))
+    model.unsup_weight = 1.0
+    box = (8, 4, 40, 30)
+    inputs, samples = batch(cutout_box=box)
+    seen = student_input_of_strong_view(model, inputs, samples)
+    inside = torch.zeros(64, 64, dtype=torch.bool)
+    inside[4:30, 8:40] = True
+    strong = inputs['unsup_student']
+    assert torch.equal(seen[..., ~inside], strong[..., ~inside])
+    if fill is None:
+        assert torch.equal(seen, strong)
+    else:
+        assert (seen[..., inside] == fill).all()
+    assert not (strong[..., inside] == 0).all()  # the batch is untouched
+
+
+def test_teacher_init_copy_or_independent():
+    copy = semi_model()
+    assert copy.teacher_init == 'copy'
+    independent = semi_model(semi_train_cfg=dict(teacher_init='independent'))
+    for (k, s), t in zip(copy.student.state_dict().items(),
+                         copy.teacher.state_dict().values()):
+        assert torch.equal(s, t), k
+    differ = [k for (k, s), t in zip(
+        independent.student.state_dict().items(),
+        independent.teacher.state_dict().values())
+        if s.is_floating_point() and not torch.equal(s, t)]
+    assert any(k.startswith('head.') for k in differ)
+    assert any(k.startswith('neck.') for k in differ)
+    with pytest.raises(ValueError, match='teacher_init'):
+        semi_model(semi_train_cfg=dict(teacher_init='student'))
+
+
+def test_p2r_mm_mean_teacher_hook_keeps_an_independent_teacher():
+    from p2r_mm.engine.hooks import MeanTeacherHook as P2RMeanTeacherHook
+    for init, hook_type, copied in [('independent', P2RMeanTeacherHook, False),
+                                    ('copy', P2RMeanTeacherHook, True),
+                                    ('independent', MeanTeacherHook, True)]:
+        model = semi_model(semi_train_cfg=dict(teacher_init=init))
+        with torch.no_grad():
+            model.student.head.cls.weight.add_(1.0)
+        hook = hook_type(momentum=0.002, skip_buffer=True)
+        hook.before_train(SimpleNamespace(model=model, iter=0))
+        same = torch.equal(model.student.head.cls.weight,
+                           model.teacher.head.cls.weight)
+        assert same == copied, (init, hook_type)
+        # the EMA itself is mmdet's
+        before = model.teacher.head.cls.weight.clone()
+        hook.after_train_iter(SimpleNamespace(model=model, iter=0), 0)
+        assert torch.allclose(
+            model.teacher.head.cls.weight,
+            0.998 * before + 0.002 * model.student.head.cls.weight)

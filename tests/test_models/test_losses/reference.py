@@ -33,14 +33,15 @@ def p2r_reference(logits, points, stride, point_weights=None,
         pix = (torch.ones(h * w) if pixel_weights is None else
                pixel_weights[b, 0].reshape(-1))
         P = points[b].reshape(-1, 2).float()
-        if len(P) == 0:
+        if len(P) == 0:  # the official empty branch: no pixel weights
             zeros = torch.zeros(h * w)
-            losses.append(empty_weight * _image_loss(L, zeros, pix, h, w))
+            losses.append(empty_weight *
+                          _image_loss(L, zeros, torch.ones(h * w), h, w))
             continue
         pw = (torch.ones(len(P)) if point_weights is None else
               point_weights[b].float())
         D = torch.cdist(C, P, compute_mode=EXACT)  # step 1: the full matrix
-        d, k = D.min(dim=1)
+        d, k = D.min(dim=1)  # ties: the first point, as the official min
         member = d < max_radius
         T = torch.zeros(h * w)
         W = torch.ones(h * w)
@@ -49,9 +50,9 @@ def p2r_reference(logits, points, stride, point_weights=None,
             if len(region) == 0:
                 continue
             rho = d[region].max().clamp(min_radius, max_radius)  # step 2
-            cost = (cost_point * d[region] / rho -
-                    cost_class * L.detach()[region])  # step 3
-            T[region[cost.argmin()]] = 1.0  # step 4
+            cost = ((d[region] / rho) * cost_point -
+                    L.detach()[region] * cost_class)  # step 3
+            T[region[cost.argmin()]] = 1.0  # step 4: ties: the first cell
             W[region] = pw[p]
         W = W * torch.where(T > 0, torch.tensor(pos_weight), torch.tensor(1.))
         losses.append(_image_loss(L, T, W * pix, h, w))  # steps 5-6

@@ -66,13 +66,19 @@ def test_hand_case_radius_normalises_distance():
     assert loss.item() == pytest.approx(expected.item(), rel=1e-6)
 
 
-def test_empty_image_uses_empty_weight_and_pixel_weights():
-    logits = torch.randn(1, 1, 4, 5)
-    pix = torch.zeros(1, 1, 4, 5)
+def test_empty_image_uses_empty_weight_and_no_pixel_weights():
+    # The official empty branch: 0.5 x BCE against 0 over every cell, the
+    # cutout mask not applied; an image with points keeps its mask.
+    logits = torch.randn(2, 1, 4, 5)
+    pix = torch.zeros(2, 1, 4, 5)
     pix[..., :2] = 1
-    loss = P2RLoss(empty_weight=0.25)(logits, [torch.zeros(0, 2)], 8,
-                                      pixel_weights=pix)
-    expected = 0.25 * (pix * F.softplus(logits)).sum() / 20
+    loss = P2RLoss(empty_weight=0.25)(
+        logits, [torch.zeros(0, 2), torch.tensor([[1.5, 1.5]])], 8,
+        pixel_weights=pix)
+    empty = 0.25 * F.softplus(logits[0]).sum() / 20
+    with_points = P2RLoss()(logits[1:], [torch.tensor([[1.5, 1.5]])], 8,
+                            pixel_weights=pix[1:])
+    expected = (empty + with_points) / 2
     assert loss.item() == pytest.approx(expected.item(), rel=1e-6)
 
 
@@ -164,7 +170,9 @@ def test_gradient_is_weighted_bce_gradient_with_fixed_targets():
     # Recompute with the targets frozen as constants: the gradient must be
     # the same, i.e. nothing flows through the target selection.
     T = targets.target.reshape(B, 1, h, w)
-    W = torch.where(T > 0, 2.0, 1.0) * pix
+    has_points = torch.tensor([n > 0 for n in counts]).reshape(B, 1, 1, 1)
+    # the pixel weights apply to images with points only
+    W = torch.where(T > 0, 2.0, 1.0) * torch.where(has_points, pix, 1.0)
     owned = targets.owner >= 0
     pwc = torch.ones(B * h * w)
     pwc[owned] = torch.cat(pw)[targets.owner[owned]]
@@ -230,3 +238,68 @@ def test_half_logits_and_double_points(backend):
                                       [p.double() for p in points], 4, pw)
     assert got.dtype == torch.float32
     assert got.item() == pytest.approx(ref.item(), rel=1e-5)
+
+
+# ------------------------------------- pseudo-label-like, against the reference
+def pseudo_label_case(seed, B=3, h=16, w=20, stride=4):
+    """What the unlabelled branch feeds the loss: points on cell centres in
+    row-major order (the teacher's cells with logit >= 0), binary
+    confidences, a cutout whose edges may lie half-way into a cell, the
+    student's logits constant inside it (a blanked input), and one image
+    without pseudo-points."""
+    from p2r_mm.models.utils import cell_points, cutout_cell_weights
+    g = torch.Generator().manual_seed(seed)
+    teacher = torch.randn(B, h, w, generator=g) - 0.8
+    teacher[-1] = -1.0  # no pseudo-point at all
+    points, conf = [], []
+    for t in teacher:
+        pts, values = cell_points(t, stride, (h * stride, w * stride), 0.0,
+                                  inclusive=True)
+        points.append(pts)
+        conf.append((values.sigmoid() > 0.7).float())
+    boxes = []
+    for _ in range(B):
+        x0 = int(torch.randint(0, w * stride // 2, (1, ), generator=g))
+        y0 = int(torch.randint(0, h * stride // 2, (1, ), generator=g))
+        boxes.append((x0, y0, x0 + 2 + 4 * int(torch.randint(
+            2, 6, (1, ), generator=g)), y0 + 2 + 4 * 3))
+    pix = cutout_cell_weights(boxes, h, w, stride)
+    logits = torch.randn(B, 1, h, w, generator=g) * 2
+    logits = torch.where(pix > 0, logits, torch.tensor(-0.3))
+    return logits, points, conf, pix
+
+
+@pytest.mark.parametrize('seed', range(5))
+@pytest.mark.parametrize('backend', ['kdtree', 'window'])
+def test_matches_reference_on_pseudo_label_like_input(seed, backend):
+    logits, points, conf, pix = pseudo_label_case(seed)
+    assert sum(len(p) for p in points) > 20
+    logits.requires_grad_(True)
+    loss = P2RLoss(nn_backend=backend)(logits, points, 4, conf, pix)
+    (grad, ) = torch.autograd.grad(loss, logits)
+    ref_logits = logits.detach().clone().requires_grad_(True)
+    ref = p2r_reference(ref_logits, points, 4, conf, pix)
+    (ref_grad, ) = torch.autograd.grad(ref, ref_logits)
+    assert loss.item() == pytest.approx(ref.item(), rel=1e-6)
+    # Per cell, the gradient is weight * (sigmoid - target) / cells: a cell
+    # handed to another point (another confidence) or another positive
+    # would show here.
+    assert torch.allclose(grad, ref_grad, rtol=1e-5, atol=1e-9)
+
+
+def test_a_cell_tied_between_points_takes_the_first_points_confidence():
+    # Cell (0, 1) is 4 px from both points; the first point (confidence 0)
+    # owns it, so its loss is silenced; listed the other way round, the
+    # confident point owns it.
+    logits = torch.zeros(1, 1, 1, 3)
+    points = torch.tensor([[1.5, 1.5], [9.5, 1.5]])
+    kwargs = dict(min_radius=8.0, max_radius=96.0)
+    for backend in ('kdtree', 'window'):
+        loss_fn = P2RLoss(nn_backend=backend, **kwargs)
+        first_unsure = loss_fn(logits, [points], 4, [torch.tensor([0., 1.])])
+        first_sure = loss_fn(logits, [points.flip(0)], 4,
+                             [torch.tensor([1., 0.])])
+        # positives at cells 0 and 2; only the confident point's cells count
+        assert first_unsure.item() == pytest.approx(2 * LN2 / 3, rel=1e-6)
+        assert first_sure.item() == pytest.approx((2 * LN2 + LN2) / 3,
+                                                  rel=1e-6)

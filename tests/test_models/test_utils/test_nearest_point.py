@@ -66,3 +66,85 @@ def test_region_radii_are_the_farthest_cell_clamped():
     assert radii.tolist() == [40.0, 8.0, 8.0]
     radii = region_radii(region, dist.double(), 3, 1.0, 96.0)
     assert radii.dtype == torch.float64 and radii.tolist() == [50.0, 2.0, 1.0]
+
+
+def grid_points(g, h, w, stride, density=0.3):
+    """Pseudo-label-like points: centres of random cells, in
+    ``torch.nonzero``'s row-major order (row, then column)."""
+    on = torch.rand(h, w, generator=g) < density
+    ij = on.nonzero()
+    return cell_centers(1, 1, stride)[0] + stride * ij.flip(1).float()
+
+
+def first_nearest(points, point_batch, B, h, w, stride, max_dist):
+    """The official rule: the first (lowest-index) of the nearest points,
+    on exact squared distances (numpy's argmin returns the first)."""
+    import numpy as np
+    centers = cell_centers(h, w, stride, dtype=torch.float64).numpy()
+    pts = points.double().numpy()
+    owner = torch.full((B * h * w, ), -1)
+    for b in range(B):
+        idx = (point_batch == b).nonzero().flatten().numpy()
+        if len(idx) == 0:
+            continue
+        d2 = ((centers[:, None] - pts[idx][None])**2).sum(-1)
+        k = d2.argmin(axis=1)
+        keep = np.sqrt(d2[np.arange(len(k)), k]) < max_dist
+        owner[b * h * w:(b + 1) * h * w] = torch.from_numpy(
+            np.where(keep, idx[k], -1))
+    return owner
+
+
+@pytest.mark.parametrize('backend,max_pairs', [('kdtree', 1 << 22),
+                                               ('window', 1 << 22),
+                                               ('window', 300)])
+@pytest.mark.parametrize('seed', range(4))
+def test_tied_cells_go_to_the_lowest_point_index(backend, max_pairs, seed):
+    # Points on the cell centres tie constantly: a cell between two
+    # pseudo-points two cells apart is exactly as far from both.
+    g = torch.Generator().manual_seed(seed)
+    B, h, w, stride = 3, 12, 16, 4
+    per_image = [grid_points(g, h, w, stride, density) for density in
+                 (0.05, 0.3, 0.0)]
+    points = torch.cat(per_image)
+    point_batch = torch.cat([torch.full((len(p), ), b)
+                             for b, p in enumerate(per_image)])
+    owner, _ = nearest_point_within(points, point_batch, B, h, w, stride,
+                                    96.0, backend, max_pairs)
+    expected = first_nearest(points, point_batch, B, h, w, stride, 96.0)
+    assert torch.equal(owner, expected)
+
+
+def test_ties_are_common_and_both_backends_resolve_them_alike():
+    g = torch.Generator().manual_seed(7)
+    points = grid_points(g, 24, 32, 4, 0.1)
+    batch = torch.zeros(len(points), dtype=torch.long)
+    centers = cell_centers(24, 32, 4, dtype=torch.float64)
+    d2 = ((centers[:, None] - points.double()[None])**2).sum(-1)
+    tied = (d2 == d2.min(dim=1, keepdim=True).values).sum(1) > 1
+    assert tied.sum() > 100  # the case this rule is for
+    kd, _ = nearest_point_within(points, batch, 1, 24, 32, 4, 96.0, 'kdtree')
+    win, _ = nearest_point_within(points, batch, 1, 24, 32, 4, 96.0, 'window')
+    assert torch.equal(kd, win)
+    # Reversing the points' order hands the tied cells to other points.
+    rev, _ = nearest_point_within(points.flip(0), batch, 1, 24, 32, 4, 96.0,
+                                  'kdtree')
+    assert not torch.equal(len(points) - 1 - rev, kd)
+
+
+def test_many_way_ties_beyond_the_first_query():
+    # Twelve points at exactly 20 px from one cell centre (3-4-5 and 0-5
+    # triangles, scaled by 4): more tied points than the first k-nearest
+    # query holds.
+    stride, c = 4, 41.5  # the centre of cell (10, 10)
+    offsets = [(0, 5), (0, -5), (5, 0), (-5, 0), (3, 4), (3, -4), (-3, 4),
+               (-3, -4), (4, 3), (4, -3), (-4, 3), (-4, -3)]
+    pts = torch.tensor([[c + 4 * dx, c + 4 * dy] for dx, dy in offsets])
+    order = torch.randperm(len(pts), generator=torch.Generator().manual_seed(0))
+    pts = pts[order]
+    batch = torch.zeros(len(pts), dtype=torch.long)
+    for backend in ('kdtree', 'window'):
+        owner, dist = nearest_point_within(pts, batch, 1, 21, 21, stride,
+                                           96.0, backend)
+        assert owner[10 * 21 + 10] == 0, backend
+        assert dist[10 * 21 + 10] == 20.0
