@@ -95,9 +95,12 @@ def parse_args(argv=None):
                         help='passed to every training and test run')
     parser.add_argument('--report-only', action='store_true',
                         help='rebuild the report from finished runs')
-    parser.add_argument('--compare-to', metavar='JSON',
-                        help='an earlier report (e.g. of another generator '
-                        'version) whose validity check the report repeats')
+    parser.add_argument('--compare-to', metavar='JSON', nargs='+',
+                        default=[],
+                        help='earlier reports (e.g. of another generator '
+                        'version, or before a change of the training '
+                        'step) whose validity check the report repeats, '
+                        'with the methods whose runs differ side by side')
     args = parser.parse_args(argv)
     for item in args.extra_methods:
         key, sep, config = item.partition('=')
@@ -502,6 +505,29 @@ def separation_sentence(v):
              'the two seed ranges overlap.'))
 
 
+def earlier_table(earlier, methods):
+    """Methods whose runs differ from the earlier report's, side by side:
+    test MAE at the selected checkpoint, and at the last one with its
+    count ratio."""
+    changed = [k for k in methods if k in earlier and (
+        earlier[k]['test_mae'] != methods[k]['test_mae'])]
+    if not changed:
+        return []
+    lines = ['Methods re-run since that report (same seeds):', '',
+             '| method | test MAE, earlier | test MAE, now | last MAE, '
+             'earlier | last MAE, now | last count ratio, earlier | '
+             'last count ratio, now |', '|---|---|---|---|---|---|---|']
+    for k in changed:
+        then, now = earlier[k], methods[k]
+        lines.append(
+            f"| {now['name']} | {fmt(then['test_mae'])} | "
+            f"{fmt(now['test_mae'])} | {fmt(then['last_test_mae'])} | "
+            f"{fmt(now['last_test_mae'])} | "
+            f"{fmt(then['last_count_ratio'])} | "
+            f"{fmt(now['last_count_ratio'])} |")
+    return lines + ['']
+
+
 def write_report(data, out, plots):
     methods = data['methods']
     seeds = sorted({s for m in methods.values() for s in m['seeds']})
@@ -530,11 +556,11 @@ def write_report(data, out, plots):
             f"standard deviation <= {SPREAD_RATIO} x the gap between them. "
             'Measured' + options_note(data.get('cfg_options')) + ': ' +
             validity_sentence(v), '']
-    if data.get('earlier'):
-        e = data['earlier']
+    for e in data.get('earlier') or []:
         lines += [f"Earlier (`{e['report']}`" +
                   options_note(e['cfg_options']) + '): ' +
                   validity_sentence(e['validity']), '']
+        lines += earlier_table(e.get('methods', {}), methods)
     sentences = claim_sentences(data['claims'])
     if sentences:
         lines += ["## The paper's claims, as measured here", '',
@@ -775,13 +801,18 @@ def main(argv=None):
     data['machine'] = machine()
     data['protocol'] = protocol()
     data['cfg_options'] = args.cfg_options
-    if args.compare_to:
-        with open(args.compare_to) as f:
+    data['earlier'] = []
+    for path in args.compare_to:
+        with open(path) as f:
             earlier = json.load(f)
-        data['earlier'] = dict(
-            report=osp.relpath(osp.abspath(args.compare_to), REPO),
+        data['earlier'].append(dict(
+            report=osp.relpath(osp.abspath(path), REPO),
             cfg_options=earlier.get('cfg_options', []),
-            validity=earlier['validity'])
+            validity=earlier['validity'],
+            methods={k: {key: m[key] for key in (
+                'name', 'seeds', 'test_mae', 'last_test_mae',
+                'last_count_ratio')}
+                for k, m in earlier['methods'].items()}))
     write_report(data, args.out, args.plots)
 
 
