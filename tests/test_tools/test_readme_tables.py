@@ -295,6 +295,57 @@ def test_synthetic_claims_renderer():
                                           claims={}))
 
 
+# The shb_cpu protocol's report (reproduce_benchmark.py --protocol shb_cpu):
+# a validity check without a spread rule and its own two claims.
+SHB_CPU = dict(
+    SYNTHETIC,
+    validity=dict(labelled_only_mae=31.0, labelled_only_std=1.58,
+                  full_label_mae=15.0, full_label_std=1.0, ratio=0.48,
+                  gap=16.0, headroom=True, fit=True, seeds=3,
+                  enough_seeds=True),
+    claims=dict(
+        p2r_vs_labelled_only_paired=dict(
+            ratio=0.806, target_ratio=0.85, ratio_holds=True,
+            paired_seeds=[0, 1, 2], differences=[-6.0, -7.0, -5.0],
+            mean_difference=-6.0, interval=[-6.67, -5.33],
+            interval_level=0.95, interval_below_zero=True, holds=True),
+        p2p_overactivates=dict(
+            p2p_last_count_ratio=1.25, overcount_threshold=1.3,
+            overcounts=False, p2p_first_epoch=9, p2p_first=1.1,
+            p2p_last_epoch=30, p2p_last=1.8, p2p_rising=True,
+            p2r_pseudo_count_ratio=[[9, 0.9], [30, 1.1]],
+            p2r_band=[0.7, 1.3], p2r_min=0.9, p2r_max=1.1,
+            p2r_in_band=True, holds=False)))
+
+
+def test_synthetic_claims_renderer_reads_a_shb_cpu_report(tmp_path):
+    (line, ) = tool.render_synthetic_claims(SHB_CPU)
+    assert line.startswith('Benchmark validity: oracle 15.00 ± 1.00 vs '
+                           'labelled-only 31.00 ± 1.58 (ratio 0.48, gap '
+                           '16.00): **fit**. Claim 1, ')
+    assert ('Claim 1, P2R-semi mean MAE / labelled-only mean MAE = 0.81 '
+            '(target ≤ 0.85: met); P2R-semi minus labelled-only test MAE '
+            'paired over seeds 0, 1, 2: mean -6.00, 95% bootstrap interval '
+            '[-6.67, -5.33] (target: entirely below 0: met): holds.') in line
+    assert ('Claim 2, P2P over-activates on unlabelled images: P2P-semi '
+            'predicted / true count 1.250 on test at the last checkpoint '
+            '(target > 1.3: **not met**); its teacher\'s pseudo-points / '
+            'hidden heads 1.10 at epoch 9 → 1.80 at epoch 30 (target: '
+            'rising: met), P2R-semi\'s between 0.90 and 1.10 from epoch 9 '
+            'on (target: every epoch within 0.7–1.3: met): **does not '
+            'hold**.') in line
+    # No spread rule: an unfit check names only what failed.
+    unfit = dict(SHB_CPU['validity'], headroom=False, fit=False)
+    (line, ) = tool.render_synthetic_claims(dict(SHB_CPU, validity=unfit,
+                                                 claims={}))
+    assert line.endswith('**not fit** (no headroom).')
+    # A claim no protocol knows is the artefact's error.
+    (tmp_path / 'r.json').write_text(json.dumps(dict(
+        SHB_CPU, claims=dict(unknown_claim=dict(holds=True)))))
+    with pytest.raises(tool.ArtefactError, match='unknown_claim'):
+        tool.render('synthetic_claims', 'r.json', str(tmp_path))
+
+
 def test_synthetic_localization_and_brief_renderers():
     lines = tool.render_synthetic_localization(SYNTHETIC)
     assert lines[2:] == ['| method | `loc/f1@4` | `loc/f1@8` |',

@@ -24,7 +24,7 @@ import sys
 # sys.path): the subprocess runner, the test-log reader and the --runs
 # syntax they already define.
 from psam_spreads import parse_run
-from reproduce_synthetic import read_test_metrics, run_tool
+from reproduce_benchmark import read_test_metrics, run_tool
 
 METRICS = ('mae', 'rmse', 'count_ratio', 'loc/f1@8')
 

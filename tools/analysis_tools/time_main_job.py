@@ -108,11 +108,11 @@ def main(argv=None):
 
 
 def reproduce_tool():
-    """reproduce_synthetic.py beside this file, as a module."""
+    """reproduce_benchmark.py beside this file, as a module."""
     import importlib.util
     spec = importlib.util.spec_from_file_location(
-        'reproduce_synthetic',
-        osp.join(osp.dirname(osp.abspath(__file__)), 'reproduce_synthetic.py'))
+        'reproduce_benchmark',
+        osp.join(osp.dirname(osp.abspath(__file__)), 'reproduce_benchmark.py'))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

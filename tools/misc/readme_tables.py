@@ -27,7 +27,8 @@ the artefacts give. Blocks and the tools that write their artefacts:
 - psam_spreads: tools/analysis_tools/psam_spreads.py --json
 - synthetic_results, synthetic_claims, synthetic_pseudo_labels,
   synthetic_localization, synthetic_brief: the .json of
-  tools/analysis_tools/reproduce_synthetic.py (also a project's report)
+  tools/analysis_tools/reproduce_benchmark.py, of either protocol
+  (synthetic, shb_cpu; also a project's report)
 - main_job: tools/analysis_tools/time_main_job.py --json
 - tta: tools/analysis_tools/measure_tta.py --json
 """
@@ -234,9 +235,9 @@ def render_psam_spreads(data):
 
 
 def reproduce_tool():
-    """tools/analysis_tools/reproduce_synthetic.py, as a module."""
-    path = osp.join(REPO, 'tools', 'analysis_tools', 'reproduce_synthetic.py')
-    spec = importlib.util.spec_from_file_location('reproduce_synthetic', path)
+    """tools/analysis_tools/reproduce_benchmark.py, as a module."""
+    path = osp.join(REPO, 'tools', 'analysis_tools', 'reproduce_benchmark.py')
+    spec = importlib.util.spec_from_file_location('reproduce_benchmark', path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -253,6 +254,8 @@ def render_synthetic_results(data):
 
 
 def render_synthetic_claims(data):
+    """The validity check and every claim the report holds, whichever its
+    protocol (each claim key has its sentence)."""
     tool = reproduce_tool()
     parts = []
     if data.get('validity'):

@@ -1,0 +1,76 @@
+"""The benchmarks that tools/analysis_tools/reproduce_benchmark.py runs
+(``--protocol NAME``): per protocol its methods, default seeds and paths,
+and the module of its rules and report sections (protocol_<NAME>.py
+beside this file).
+
+A rules module has ``VALIDITY_RULE`` (the report's sentence stating the
+check), ``check_validity(methods)`` (the check's numbers and verdict, or
+None), ``claims(methods)`` ({claim key: its numbers and verdict}),
+``CLAIM_SENTENCES`` ({claim key: claim -> sentence}),
+``describe(semi_config)`` (the report's ``protocol`` JSON),
+``sections(data)`` (the protocol / data section's lines) and
+``appendix(data)`` (lines after the per-epoch tables).
+"""
+import os.path as osp
+from collections import namedtuple
+
+import protocol_shb_cpu
+import protocol_synthetic
+from benchmark_rules import REPO
+
+Protocol = namedtuple('Protocol', [
+    'name',  # the --protocol value
+    'title',  # of the report: '<title>: measured results'
+    'methods',  # key -> (label, config)
+    'seeds',  # key -> the default seeds (also those of --extra-methods)
+    'out',  # default --out (the report without .md / .json)
+    'results_dir',  # default --results-dir (each finished run's numbers)
+    'work_dir',  # default --work-dir (training runs, checkpoints)
+    'plot_prefix',  # of the curves' file names in --plots
+    'semi_config',  # whose schedule the report describes
+    'rules',  # the module of its verdicts and report sections
+])
+DEFAULT = 'synthetic'
+LABELS = dict(labelled_only='labelled-only', full_label='full-label oracle',
+              p2r_semi='P2R-semi', p2p_semi='P2P-semi')
+
+
+def benchmark(name, title, seeds, rules):
+    """The protocol ``name``, laid out as every benchmark of the
+    repository is: configs ``configs/supervised/<name>_5pct.py``
+    (labelled-only), ``configs/supervised/<name>_full.py`` (the oracle),
+    ``configs/p2r/<name>_5pct.py`` and ``configs/p2p/<name>_5pct.py``;
+    report ``docs/results_<name>.{md,json}``, its runs in
+    ``docs/results_<name>_runs/``, training in
+    ``work_dirs/reproduce_<name>/``, curves ``<name>_*.png``."""
+    configs = dict(labelled_only=f'configs/supervised/{name}_5pct.py',
+                   full_label=f'configs/supervised/{name}_full.py',
+                   p2r_semi=f'configs/p2r/{name}_5pct.py',
+                   p2p_semi=f'configs/p2p/{name}_5pct.py')
+    return Protocol(
+        name=name, title=title,
+        methods={key: (label, configs[key]) for key, label in LABELS.items()},
+        seeds=seeds, out=osp.join(REPO, 'docs', f'results_{name}'),
+        results_dir=osp.join(REPO, 'docs', f'results_{name}_runs'),
+        work_dir=f'work_dirs/reproduce_{name}', plot_prefix=name,
+        semi_config=configs['p2r_semi'], rules=rules)
+
+
+PROTOCOLS = dict(
+    synthetic=benchmark('synthetic', 'Synthetic crowd benchmark',
+                        dict.fromkeys(LABELS, [0, 1, 2, 3, 4]),
+                        protocol_synthetic),
+    # Its seeds were fixed with its rules, before any run.
+    shb_cpu=benchmark('shb_cpu', 'ShanghaiTech B CPU benchmark',
+                      dict(labelled_only=[0, 1, 2, 3, 4],
+                           full_label=[0, 1, 2], p2r_semi=[0, 1, 2, 3, 4],
+                           p2p_semi=[0, 1, 2, 3, 4]), protocol_shb_cpu),
+)
+#: The sentence of each claim a report may hold, whatever its protocol.
+CLAIM_SENTENCES = {key: sentence for p in PROTOCOLS.values()
+                   for key, sentence in p.rules.CLAIM_SENTENCES.items()}
+
+
+def claim_sentences(claims):
+    """One sentence per measured claim (the report's and the README's)."""
+    return [CLAIM_SENTENCES[key](c) for key, c in claims.items()]
