@@ -136,6 +136,7 @@ def hflip(results: dict) -> None:
     img = results['img']
     h, w = results.get('img_shape', img.shape[:2])[:2]
     h, w = min(h, img.shape[0]), min(w, img.shape[1])
+
     def flip(im):
         if (h, w) == im.shape[:2]:
             return mmcv.imflip(im, direction='horizontal')

@@ -1,0 +1,26 @@
+# Labelled-only baseline of the ShanghaiTech B CPU benchmark: the 20 images
+# of shb-5.txt, repeated so that an epoch has as many steps of 4 labelled
+# crops as an epoch of the semi-supervised run (90); the narrow network and
+# the schedule every method of the benchmark shares.
+_base_ = [
+    '../_base_/models/p2r_vgg16bn.py', '../_base_/models/narrow_cpu.py',
+    '../_base_/datasets/shb_cpu.py', '../_base_/schedules/shb_cpu.py',
+    '../_base_/default_runtime.py'
+]
+
+model = {{_base_.narrow_counter}}
+train_dataloader = dict(
+    dataset=dict(
+        _delete_=True,
+        type='RepeatDataset',
+        times=18,  # 20 labelled images x 18 = the 360 training images
+        dataset=dict(
+            type={{_base_.dataset_type}},
+            data_root={{_base_.data_root}},
+            split='train',
+            holdout={{_base_.holdout}},
+            labeled_split='shb-5.txt',
+            subset='labeled',
+            pipeline={{_base_.train_pipeline}})))
+default_hooks = dict(logger=dict(interval=30),
+                     checkpoint=dict(interval=5, max_keep_ckpts=1))
