@@ -143,6 +143,21 @@ def test_loss_benchmark_renderer():
         tool.render_loss_benchmark(dict(LOSS, results=LOSS['results'][:1]))
 
 
+def test_loss_benchmark_renderer_with_a_baseline():
+    old = dict(machine=dict(MACHINE, load_average_at_start=0.2),
+               results=[loss_entry('a', 'p2r', 0.0101, 360.0, 'crops')])
+    lines = tool.render_loss_benchmark(
+        dict(LOSS, baseline=dict(label='before X', **old)))
+    assert lines[2].endswith('| P2R time, before X | P2R now / then |')
+    assert '| 16 × 256×256 crops | 20.2 ms | 371 MB (350) | 278 ms | ' \
+        '401 MB | 14× | 10.1 ms | 2.00 |' in lines
+    # a case the baseline did not measure
+    assert lines[5].endswith('| 130× | - | - |')
+    assert lines[-1].startswith(
+        'The column “P2R time, before X” was measured on x86_64')
+    assert 'load average 0.20 at the start' in lines[-1]
+
+
 ITERATION = dict(
     config='configs/p2r/synthetic_5pct.py', machine=MACHINE, iters=30,
     warmup=5, unsup_weight=1.0,

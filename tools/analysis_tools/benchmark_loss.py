@@ -20,8 +20,12 @@ as far from two points, and the nearest-point search resolves those ties
 ``--json`` writes the machine (with the load average at the start and the
 end: a shared machine shows in it), the settings and one entry per
 (case, loss, device); the README's loss table is rendered from that file
-(``tools/misc/readme_tables.py``). The ``tiny`` case (not run by default)
-is a seconds-long smoke test.
+(``tools/misc/readme_tables.py``). ``--baseline OLD.json --baseline-label
+TEXT`` copies an earlier run's P2R rows (e.g. of an earlier version of the
+package, measured just before on the same machine with ``PYTHONPATH``
+pointing at its checkout) into the new file, and the table gains its P2R
+time and the ratio. The ``tiny`` case (not run by default) is a
+seconds-long smoke test.
 """
 import argparse
 import json
@@ -65,6 +69,11 @@ def parse_args():
     parser.add_argument('--runs', type=int, default=7)
     parser.add_argument('--p2p-runs', type=int, default=3)
     parser.add_argument('--json', help='also write the results here')
+    parser.add_argument('--baseline', metavar='OLD_JSON',
+                        help='an earlier --json whose P2R rows the new '
+                        'file keeps for comparison')
+    parser.add_argument('--baseline-label', default='baseline',
+                        help='what the baseline is, for the table')
     parser.add_argument('--single', nargs=3,
                         metavar=('CASE', 'LOSS', 'DEVICE'),
                         help=argparse.SUPPRESS)  # one measurement (child)
@@ -202,10 +211,17 @@ def main():
                   ' | '.join(cell_texts(row)) + ' |', flush=True)
     machine['load_average_at_end'] = load_average()
     if args.json:
+        out = dict(machine=machine, stride=STRIDE, runs=args.runs,
+                   p2p_runs=args.p2p_runs, cases=args.cases,
+                   devices=devices, results=results)
+        if args.baseline:
+            with open(args.baseline) as f:
+                old = json.load(f)
+            out['baseline'] = dict(
+                label=args.baseline_label, machine=old['machine'],
+                results=[r for r in old['results'] if r['loss'] == 'p2r'])
         with open(args.json, 'w') as f:
-            json.dump(dict(machine=machine, stride=STRIDE, runs=args.runs,
-                           p2p_runs=args.p2p_runs, cases=args.cases,
-                           devices=devices, results=results), f, indent=2)
+            json.dump(out, f, indent=2)
         print(f'\nwrote {args.json}')
 
 

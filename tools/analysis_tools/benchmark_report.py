@@ -205,7 +205,10 @@ def write_report(data, out, plots, protocol):
         lines += [f"Earlier (`{e['report']}`" +
                   options_note(e['cfg_options']) + '): ' +
                   validity_sentence(e['validity']), '']
-        lines += earlier_table(e.get('methods', {}), methods)
+        # Side by side only when the earlier runs had the same data and
+        # options: then a difference is a re-run of the method.
+        if e['cfg_options'] == (data.get('cfg_options') or []):
+            lines += earlier_table(e.get('methods', {}), methods)
     sentences = claim_sentences(data['claims'])
     if sentences:
         lines += ["## The paper's claims, as measured here", '',

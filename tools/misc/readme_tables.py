@@ -112,8 +112,11 @@ def render_loss_benchmark(data):
     pairs = {}
     for r in results:
         pairs.setdefault((r['device'], r['case']), {})[r['loss']] = r
+    baseline = data.get('baseline')
+    before = {(r['device'], r['case']): r
+              for r in (baseline or {}).get('results', [])}
     rows, gaps = [], []
-    for (device, _), pair in pairs.items():
+    for (device, case), pair in pairs.items():
         if set(pair) != {'p2r', 'p2p'}:
             raise ArtefactError(f'results of {sorted(pair)} only for one '
                                 'case; each case needs p2r and p2p')
@@ -124,9 +127,16 @@ def render_loss_benchmark(data):
                f"{p2r['peak_rss_mb']:.0f} MB ({p2r['base_rss_mb']:.0f})",
                duration(p2p['median_s']), f"{p2p['peak_rss_mb']:.0f} MB",
                ratio(gap)]
+        if baseline:
+            old = before.get((device, case))
+            row += ([duration(old['median_s']),
+                     f"{p2r['median_s'] / old['median_s']:.2f}"]
+                    if old else ['-', '-'])
         rows.append(([device] if len(devices) > 1 else []) + row)
     header = ['case', 'P2R time', 'P2R peak RSS (base)', 'P2P time',
               'P2P peak RSS', 'P2P / P2R']
+    if baseline:
+        header += [f"P2R time, {baseline['label']}", 'P2R now / then']
     lines = [
         f"Measured on {machine_text(data['machine'])} "
         f"({load_text(data['machine'])}); stride {data['stride']}, median "
@@ -136,6 +146,11 @@ def render_loss_benchmark(data):
     if len(gaps) > 1 and len(devices) == 1:
         lines += ['', f'P2P / P2R goes from {ratio(gaps[0][1])} '
                   f'({gaps[0][0]}) to {ratio(gaps[-1][1])} ({gaps[-1][0]}).']
+    if baseline:
+        lines += ['', f"The column “P2R time, {baseline['label']}” was "
+                  f"measured on "
+                  f"{machine_text(baseline['machine'])} "
+                  f"({load_text(baseline['machine'])}), just before."]
     return lines
 
 
