@@ -1,5 +1,5 @@
-"""browse_dataset.py, analyze_logs.py (curves, cal_train_time),
-print_config.py, get_flops.py and benchmark.py end to end."""
+"""browse_dataset.py, analyze_logs.py (curves, cal_train_time,
+val_summary), print_config.py, get_flops.py and benchmark.py end to end."""
 import json
 import sys
 
@@ -70,6 +70,27 @@ def test_cal_train_time_summarises_seconds_per_iteration(tmp_path):
     log = run(sys.executable, tool, 'plot_curve', work, '--keys', 'loss',
               '--out', str(png))
     assert png.is_file() and 'loss last 1' in log
+
+
+def test_val_summary_reports_the_selected_and_the_last_validation(
+        tmp_path):
+    run_dir = tmp_path / 'work' / '20260101_000000' / 'vis_data'
+    run_dir.mkdir(parents=True)
+    lines = [dict(loss=1.0, time=0.5, epoch=e, iter=10 * e, step=0)
+             for e in (1, 2, 3)]
+    # epoch 2 has the lowest MAE, epoch 1 the lowest 4 MAE + RMSE
+    lines += [dict(mae=10.0, rmse=11.0, mae4_rmse=51.0, count_ratio=0.9,
+                   step=1),
+              dict(mae=9.0, rmse=40.0, mae4_rmse=76.0, count_ratio=1.1,
+                   step=2),
+              dict(mae=12.0, rmse=13.0, mae4_rmse=61.0, count_ratio=1.3,
+                   step=3)]
+    (run_dir / 'scalars.json').write_text(
+        '\n'.join(json.dumps(x) for x in lines))
+    log = run(sys.executable, 'tools/analysis_tools/analyze_logs.py',
+              'val_summary', str(tmp_path / 'work'), '--legend', 'A')
+    assert '| A | 1 | 10.00 | 11.00 | 0.900 | 3 | 12.00 | 1.300 | ' \
+        '0.2 min |' in log
 
 
 def test_print_config_shows_the_merged_config(tmp_path):

@@ -6,6 +6,8 @@ Usage:
         [--keys mae count_ratio pseudo_points] [--legend A B] [--out x.png]
     python tools/analysis_tools/analyze_logs.py cal_train_time RUN [RUN ...]
         [--include-outliers]
+    python tools/analysis_tools/analyze_logs.py val_summary RUN [RUN ...]
+        [--legend A B]
 
 RUN is a work dir, a run dir (``<work_dir>/<timestamp>``) or its
 ``vis_data/scalars.json``. Training scalars (loss, sup, unsup,
@@ -19,6 +21,11 @@ MMEngine logs (``time``, averaged over each logging interval) and prints,
 per run, the slowest and fastest epoch, the spread over epochs, the mean
 and the training time it implies. The first logged interval of each epoch
 (dataloader start-up) is left out unless ``--include-outliers``.
+
+``val_summary`` prints a Markdown table of each run's validation: the
+evaluation the checkpoint rule selects (lowest ``mae4_rmse``, the P2R
+rule), the last one, and the training time; it reads validation numbers
+only, for choosing settings without looking at a test split.
 """
 import argparse
 import glob
@@ -122,6 +129,48 @@ def cal_train_time(argv) -> None:
               f'{rest // 60:02d}:{rest % 60:02d} (h:mm:ss)')
 
 
+def val_summary_row(entries: list) -> dict:
+    """The selected (lowest mae4_rmse) and the last validation of a run,
+    and its training minutes."""
+    val = [e for e in entries if 'mae' in e]
+    if not val:
+        raise ValueError('no validation in the log (entries with mae)')
+    best = min(val, key=lambda e: e.get('mae4_rmse', 4 * e['mae'] +
+                                         e['rmse']))
+    minutes = train_time_summary(entries)['total_s'] / 60
+    return dict(best_epoch=best['step'], best_mae=best['mae'],
+                best_rmse=best['rmse'],
+                best_count_ratio=best.get('count_ratio'),
+                last_epoch=val[-1]['step'], last_mae=val[-1]['mae'],
+                last_count_ratio=val[-1].get('count_ratio'),
+                minutes=minutes)
+
+
+def val_summary(argv) -> None:
+    parser = argparse.ArgumentParser(
+        prog='analyze_logs.py val_summary',
+        description='Validation of runs from their scalar logs')
+    parser.add_argument('runs', nargs='+')
+    parser.add_argument('--legend', nargs='+')
+    args = parser.parse_args(argv)
+    legend = args.legend or [osp.basename(osp.normpath(r)) for r in args.runs]
+    if len(legend) != len(args.runs):
+        raise SystemExit('--legend needs one name per run')
+    print('| run | selected epoch | val MAE | val RMSE | count ratio | '
+          'last epoch | last val MAE | last count ratio | training time |')
+    print('|---|---|---|---|---|---|---|---|---|')
+    for name, run in zip(legend, args.runs):
+        path = find_scalars(run)
+        try:
+            r = val_summary_row(load_entries(path))
+        except ValueError as e:
+            raise SystemExit(f'{path}: {e}')
+        print(f"| {name} | {r['best_epoch']} | {r['best_mae']:.2f} | "
+              f"{r['best_rmse']:.2f} | {r['best_count_ratio']:.3f} | "
+              f"{r['last_epoch']} | {r['last_mae']:.2f} | "
+              f"{r['last_count_ratio']:.3f} | {r['minutes']:.1f} min |")
+
+
 def main():
     try:
         dispatch(sys.argv[1:])
@@ -132,6 +181,8 @@ def main():
 def dispatch(argv):
     if argv and argv[0] == 'cal_train_time':
         return cal_train_time(argv[1:])
+    if argv and argv[0] == 'val_summary':
+        return val_summary(argv[1:])
     if argv and argv[0] == 'plot_curve':
         argv = argv[1:]
     parser = argparse.ArgumentParser(
