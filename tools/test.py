@@ -150,6 +150,7 @@ def main():
     runner = Runner.from_cfg(cfg)
     try:
         metrics = runner.test()
+        destroy_distributed(sync=True)
     finally:
         destroy_distributed()
     print_table(metrics)

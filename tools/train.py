@@ -80,6 +80,7 @@ def main():
     runner = Runner.from_cfg(cfg)
     try:
         runner.train()
+        destroy_distributed(sync=True)
     except RunStoppedError as e:
         # The hook has logged the message; no traceback to bury it under.
         print(f'\n{type(e).__name__}: {e}', file=sys.stderr)

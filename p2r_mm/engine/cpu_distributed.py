@@ -38,13 +38,18 @@ def prepare_cpu_distributed(cfg: Config, launcher: str) -> bool:
     return True
 
 
-def destroy_distributed() -> None:
+def destroy_distributed(sync: bool = False) -> None:
     """Tear the process group down before the interpreter exits.
 
     Without it, gloo's worker threads can outlive the interpreter's
     finalisation and abort the process (``terminate called without an
     active exception``, SIGABRT) after a run that succeeded; the launcher
-    then reports the whole job as failed.
+    then reports the whole job as failed. ``sync`` (for a run that ended
+    normally on every rank) first waits for every rank, so that no rank
+    tears its connections down while another still uses them; after an
+    error a rank must not wait for ranks that may never arrive.
     """
     if dist.is_available() and dist.is_initialized():
+        if sync and dist.get_world_size() > 1:
+            dist.barrier()
         dist.destroy_process_group()

@@ -200,21 +200,23 @@ def _window_owner(points: Tensor, point_batch: Tensor, h: int, w: int,
     window = len(di)
 
     # Squared float64 distances: exact for points on the cell-centre grid,
-    # so ties are ties (see the module docstring).
-    best = torch.full(owner.shape, math.inf, dtype=torch.float64,
-                      device=device)
+    # so ties are ties, and the same numbers as the k-d tree's (see the
+    # module docstring). MPS has no float64; float32 squares of grid
+    # offsets are still exact there.
+    dtype = torch.float32 if device.type == 'mps' else torch.float64
+    best = torch.full(owner.shape, math.inf, dtype=dtype, device=device)
     bound = (max_dist + 1e-3)**2
     chunk = max(1, max_pairs // window)
     for start in range(0, len(points), chunk):
-        pts = points[start:start + chunk].double()
+        pts = points[start:start + chunk].to(dtype)
         img = point_batch[start:start + chunk]
         ci = torch.round((pts[:, 1] - offset) / stride).long()
         cj = torch.round((pts[:, 0] - offset) / stride).long()
         i = ci[:, None] + di[None]
         j = cj[:, None] + dj[None]
         inside = (i >= 0) & (i < h) & (j >= 0) & (j < w)
-        dx = cell_center_coord(j.double(), stride) - pts[:, 0:1]
-        dy = cell_center_coord(i.double(), stride) - pts[:, 1:2]
+        dx = cell_center_coord(j.to(dtype), stride) - pts[:, 0:1]
+        dy = cell_center_coord(i.to(dtype), stride) - pts[:, 1:2]
         d = dx * dx + dy * dy
         ok = inside & (d < bound)
         cell = (img[:, None] * (h * w) + i * w + j)[ok]
