@@ -129,6 +129,14 @@ def cal_train_time(argv) -> None:
               f'{rest // 60:02d}:{rest % 60:02d} (h:mm:ss)')
 
 
+def run_names(runs: list, legend: list = None) -> list:
+    """``--legend``, or each run's folder name."""
+    names = legend or [osp.basename(osp.normpath(r)) for r in runs]
+    if len(names) != len(runs):
+        raise SystemExit('--legend needs one name per run')
+    return names
+
+
 def val_summary_row(entries: list) -> dict:
     """The selected (lowest mae4_rmse) and the last validation of a run,
     and its training minutes."""
@@ -153,9 +161,7 @@ def val_summary(argv) -> None:
     parser.add_argument('runs', nargs='+')
     parser.add_argument('--legend', nargs='+')
     args = parser.parse_args(argv)
-    legend = args.legend or [osp.basename(osp.normpath(r)) for r in args.runs]
-    if len(legend) != len(args.runs):
-        raise SystemExit('--legend needs one name per run')
+    legend = run_names(args.runs, args.legend)
     print('| run | selected epoch | val MAE | val RMSE | count ratio | '
           'last epoch | last val MAE | last count ratio | training time |')
     print('|---|---|---|---|---|---|---|---|---|')
@@ -193,9 +199,7 @@ def dispatch(argv):
     parser.add_argument('--legend', nargs='+')
     parser.add_argument('--out', default='curves.png')
     args = parser.parse_args(argv)
-    legend = args.legend or [osp.basename(osp.normpath(r)) for r in args.runs]
-    if len(legend) != len(args.runs):
-        raise SystemExit('--legend needs one name per run')
+    legend = run_names(args.runs, args.legend)
     runs = [load_curves(find_scalars(r)) for r in args.runs]
     fig, axes = plt.subplots(len(args.keys), 1, squeeze=False,
                              figsize=(7, 2.6 * len(args.keys)))
