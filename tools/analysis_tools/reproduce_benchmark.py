@@ -349,9 +349,24 @@ def machine():
             f'{platform.python_version()}, torch {torch.__version__}')
 
 
+def make_prerequisites(protocol, work_dir):
+    """Run each of the protocol's prerequisite commands whose output is
+    missing (its log beside the runs)."""
+    for output, cmd in protocol.prerequisites:
+        if osp.isfile(osp.join(REPO, output)):
+            continue
+        os.makedirs(work_dir, exist_ok=True)
+        log = osp.join(work_dir, f'{osp.basename(osp.dirname(output))}.out')
+        print(f'== making {output}: python {shlex.join(cmd)}', flush=True)
+        run_tool([sys.executable, *cmd], log)
+        if not osp.isfile(osp.join(REPO, output)):
+            raise RuntimeError(f'python {shlex.join(cmd)} did not write '
+                               f'{output} (log: {log})')
+
+
 def main(argv=None):
     args = parse_args(argv)
-    runs = []
+    runs, prepared = [], False
     # Seed by seed, so that a stopped reproduction has whole seeds.
     for seed in sorted({s for seeds in args.method_seeds.values()
                         for s in seeds}):
@@ -378,6 +393,9 @@ def main(argv=None):
             if args.report_only:
                 print(f'skipped (not finished): {method} seed {seed}')
                 continue
+            if not prepared:
+                make_prerequisites(args.protocol, args.work_dir)
+                prepared = True
             print(f'== {METHODS[method][0]}, seed {seed}', flush=True)
             runs.append(train_and_test(method, seed, run_dir,
                                        args.cfg_options))
