@@ -325,12 +325,84 @@ def test_the_shb_cpu_protocol_has_its_own_configs_seeds_and_paths(
         tool.parse_args(['--protocol', 'nwpu'])
 
 
+def test_missing_prerequisites_are_made_once_before_training(
+        tmp_path, monkeypatch):
+    """The runner makes a protocol's missing prerequisite (the shb_cpu
+    pretraining) with its command, before the first run it trains, and
+    not when the output is there or nothing is left to train."""
+    output = tmp_path / 'pretrain' / 'epoch_1.pth'
+    made = []
+
+    def fake_tool(cmd, log_path):
+        made.append(cmd[1:])
+        output.parent.mkdir(exist_ok=True)
+        output.write_bytes(b'weights')
+
+    protocol = tool.PROTOCOLS['synthetic']._replace(
+        prerequisites=((str(output), ['tools/train.py', 'pretrain.py']), ))
+    monkeypatch.setattr(tool, 'run_tool', fake_tool)
+    tool.make_prerequisites(protocol, str(tmp_path / 'work'))
+    tool.make_prerequisites(protocol, str(tmp_path / 'work'))
+    assert made == [['tools/train.py', 'pretrain.py']]
+    # A command that does not write its output is an error naming both.
+    protocol = protocol._replace(prerequisites=(
+        (str(tmp_path / 'never.pth'), ['tools/train.py', 'x.py']), ))
+    with pytest.raises(RuntimeError, match='x.py did not write .*never.pth'):
+        tool.make_prerequisites(protocol, str(tmp_path / 'work'))
+
+
+def test_the_shb_cpu_pretraining_is_what_its_configs_load():
+    """The runner's prerequisite is the checkpoint every shb_cpu config
+    starts from, and its command writes that file name."""
+    from mmengine.config import Config
+    output, cmd = tool.PROTOCOLS['shb_cpu'].prerequisites[0]
+    for _, config in tool.PROTOCOLS['shb_cpu'].methods.values():
+        model = Config.fromfile(osp.join(REPO, config)).model
+        init = (model.counter if 'counter' in model else model).init_cfg
+        assert init == dict(type='Pretrained', checkpoint=output)
+    pretrain = Config.fromfile(osp.join(REPO, cmd[1]))
+    work_dir = cmd[cmd.index('--work-dir') + 1]
+    assert output == (f'{work_dir}/epoch_{pretrain.train_cfg.max_epochs}'
+                      '.pth')
+    assert pretrain.default_hooks.checkpoint.interval <= \
+        pretrain.train_cfg.max_epochs
+
+
+def test_the_shb_cpu_methods_differ_only_by_what_defines_them():
+    """1 %: labelled-only sees the 4 images of shb-1.txt in epochs as long
+    as the oracle's; the semi-supervised configs differ from their 5 %
+    versions only by the labelled list, and every method shares data,
+    network and schedule."""
+    from mmengine.config import Config
+    cfgs = {key: Config.fromfile(osp.join(REPO, config))
+            for key, (_, config) in tool.PROTOCOLS['shb_cpu'].methods.items()}
+    lab = cfgs['labelled_only'].train_dataloader.dataset
+    full = cfgs['full_label'].train_dataloader.dataset
+    assert lab.dataset.labeled_split == 'shb-1.txt' and lab.times == 90
+    assert full.dataset.labeled_split is None and full.times == 1
+    assert 4 * lab.times == 360  # the oracle's images, once an epoch
+    for key in ('p2r_semi', 'p2p_semi'):
+        semi = cfgs[key].to_dict()
+        five = Config.fromfile(osp.join(
+            REPO, f"configs/{key[:3]}/shb_cpu_5pct.py")).to_dict()
+        assert semi['train_dataloader']['dataset'].pop('labeled_split') == \
+            'shb-1.txt'
+        five['train_dataloader']['dataset'].pop('labeled_split')
+        assert semi == five
+    for key, cfg in cfgs.items():
+        assert (cfg.train_cfg, cfg.param_scheduler, cfg.optim_wrapper) == (
+            cfgs['labelled_only'].train_cfg,
+            cfgs['labelled_only'].param_scheduler,
+            cfgs['labelled_only'].optim_wrapper), key
+        assert cfg.val_dataloader == cfgs['labelled_only'].val_dataloader
+
+
 # ------------------------------------------------ shb_cpu rules
 SHB_METHODS = {
-    'labelled_only': ('labelled-only', 'configs/supervised/shb_cpu_5pct.py'),
+    'labelled_only': ('labelled-only', 'configs/supervised/shb_cpu_1pct.py'),
     'full_label': ('full-label oracle', 'configs/supervised/shb_cpu_full.py'),
-    'p2r_semi': ('P2R-semi', 'configs/p2r/shb_cpu_5pct.py'),
-    'p2p_semi': ('P2P-semi', 'configs/p2p/shb_cpu_5pct.py'),
+    'p2r_semi': ('P2R-semi', 'configs/p2r/shb_cpu_1pct.py'),
+    'p2p_semi': ('P2P-semi', 'configs/p2p/shb_cpu_1pct.py'),
 }
 # A benchmark with headroom where both claims hold: P2R-semi 6 better than
 # labelled-only on every seed, P2P-semi over-counting with a rising
@@ -522,12 +594,14 @@ def test_shb_report_from_kept_runs(tmp_path, monkeypatch):
     assert data['validity']['fit'] is True
     assert [c['holds'] for c in data['claims'].values()] == [True, True]
     p = data['protocol']
-    assert (p['epochs'], p['steps_per_epoch'], p['crop']) == (30, 90,
+    assert (p['epochs'], p['steps_per_epoch'], p['crop']) == (120, 90,
                                                             [128, 128])
-    assert (p['lr_decay_epoch'], p['lr_gamma']) == (25, 0.1)
+    assert (p['lr_decay_epoch'], p['lr_gamma']) == (100, 0.1)
     assert p['holdout'] == 'p2r_mm/datasets/splits/shb-holdout.txt'
-    assert p['holdout_images'] == 40 and p['labelled_images'] == 20
-    assert p['burn_in'] == pytest.approx(8 / 30)
+    assert p['holdout_images'] == 40 and p['labelled_images'] == 4
+    assert p['labelled_split'] == 'shb-1.txt'
+    assert p['burn_in'] == pytest.approx(30 / 120)
+    assert p['init_checkpoint'] == 'work_dirs/synthetic_pretrain/epoch_16.pth'
     md = out.with_suffix('.md').read_text()
     assert md.startswith('# ShanghaiTech B CPU benchmark: measured results')
     assert ('`python tools/analysis_tools/reproduce_benchmark.py --protocol '
@@ -536,8 +610,14 @@ def test_shb_report_from_kept_runs(tmp_path, monkeypatch):
     assert '`data/ShanghaiTech/part_B/`' in md
     assert ('on the 40 held-out training images of that list' in md and
             '`p2r_mm/datasets/splits/shb-holdout.txt`' in md)
-    assert '30 epochs of 90 optimiser steps of 4 labelled crops' in md
-    assert 'burn-in 27% of the steps' in md
+    assert '120 epochs of 90 optimiser steps of 4 labelled crops' in md
+    assert 'burn-in 25% of the steps' in md
+    assert ('synthetic pretraining (`work_dirs/synthetic_pretrain/'
+            'epoch_16.pth`, made by `python tools/train.py '
+            'configs/supervised/synthetic_full.py --work-dir '
+            'work_dirs/synthetic_pretrain --cfg-options randomness.seed=0`')\
+        in md
+    assert '(results_shb_cpu_regimes.md)' in md
     assert 'no rule on the seed spread' in md and '**fit**' in md
     assert '| 1 | 32.00 | 25.00 | -7.00 |' in md
     assert 'numpy `default_rng(0)`' in md
@@ -545,7 +625,7 @@ def test_shb_report_from_kept_runs(tmp_path, monkeypatch):
     assert '| P2R-semi | 1 | 25.00 |' in md and '| 2.50 → 2.00 |' in md
     assert ('| P2R-semi | `work_dirs/reproduce_shb_cpu/p2r_semi/seed0/'
             'best_mae4_rmse_epoch_25.pth` | `python tools/train.py '
-            'configs/p2r/shb_cpu_5pct.py --work-dir '
+            'configs/p2r/shb_cpu_1pct.py --work-dir '
             'work_dirs/reproduce_shb_cpu/p2r_semi/seed0 --cfg-options '
             'randomness.seed=0` |') in md
     assert 'No checkpoint is in the repository' in md

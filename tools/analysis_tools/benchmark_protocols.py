@@ -7,7 +7,8 @@ A rules module has ``VALIDITY_RULE`` (the report's sentence stating the
 check), ``check_validity(methods)`` (the check's numbers and verdict, or
 None), ``claims(methods)`` ({claim key: its numbers and verdict}),
 ``CLAIM_SENTENCES`` ({claim key: claim -> sentence}),
-``describe(semi_config)`` (the report's ``protocol`` JSON),
+``describe(methods)`` (the report's ``protocol`` JSON from the
+methods' configs),
 ``sections(data)`` (the protocol / data section's lines) and
 ``appendix(data)`` (lines after the per-epoch tables).
 """
@@ -27,7 +28,6 @@ Protocol = namedtuple('Protocol', [
     'results_dir',  # default --results-dir (each finished run's numbers)
     'work_dir',  # default --work-dir (training runs, checkpoints)
     'plot_prefix',  # of the curves' file names in --plots
-    'semi_config',  # whose schedule the report describes
     'rules',  # the module of its verdicts and report sections
     # (output path, tools/ command) pairs the runs need first: the runner
     # runs a command when its output is missing
@@ -57,7 +57,7 @@ def benchmark(name, title, seeds, rules, labelled='5pct', prerequisites=()):
         seeds=seeds, out=osp.join(REPO, 'docs', f'results_{name}'),
         results_dir=osp.join(REPO, 'docs', f'results_{name}_runs'),
         work_dir=f'work_dirs/reproduce_{name}', plot_prefix=name,
-        semi_config=configs['p2r_semi'], rules=rules,
+        rules=rules,
         prerequisites=tuple(prerequisites))
 
 

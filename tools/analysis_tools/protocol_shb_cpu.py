@@ -16,6 +16,7 @@ benchmark_protocols.py). The rules were fixed before any run:
   (every epoch's seed mean, from the first epoch its branch logged).
 """
 import os.path as osp
+import shlex
 
 import numpy as np
 from benchmark_rules import (REPO, mean_std, paired_bootstrap, protocol,
@@ -158,16 +159,17 @@ CLAIM_SENTENCES = dict(p2r_vs_labelled_only_paired=paired_sentence,
                        p2p_overactivates=overactivation_sentence)
 
 
-def describe(semi_config,
-             labelled_config='configs/supervised/shb_cpu_5pct.py'):
+def describe(methods):
     """The protocol as the configs set it: :func:`benchmark_rules.protocol`
-    of the semi-supervised config, and the data, crops and steps of the
-    labelled-only one (every method's configs share them)."""
+    of the P2R-semi config, and the data, crops, steps and starting
+    checkpoint of the labelled-only one (every method's configs share
+    them). ``methods``: {key: (label, config)}."""
     from mmengine.config import Config
 
     from p2r_mm.datasets.splits import read_split_file, resolve_split_file
+    semi_config = methods['p2r_semi'][1]
     out = protocol(semi_config)
-    cfg = Config.fromfile(osp.join(REPO, labelled_config))
+    cfg = Config.fromfile(osp.join(REPO, methods['labelled_only'][1]))
     semi, hook = semi_schedule(semi_config)
     loader = cfg.train_dataloader
     repeat, data = loader.dataset, loader.dataset.dataset
@@ -186,7 +188,9 @@ def describe(semi_config,
         sum(ratio),
         # the labelled-only epoch: its list repeated, in batches
         steps_per_epoch=repeat.times * labelled // loader.batch_size,
-        lr=cfg.optim_wrapper.optimizer.lr, max_weight=hook.max_weight)
+        lr=cfg.optim_wrapper.optimizer.lr, max_weight=hook.max_weight,
+        init_checkpoint=(cfg.model.get('init_cfg') or {}).get('checkpoint'),
+        pretraining_command=shlex.join(['python', *PRETRAINING[1]]))
     return out
 
 
@@ -207,9 +211,12 @@ def sections(data):
         f"{p['holdout_images']} held-out training images of that list, "
         'which no method trains on, and the test split is read once per run '
         'at the selected checkpoint and once at the last one.', '',
-        'Every method (from the configs): the narrow network from scratch, '
-        f"images resized to a long side of {p['long_side']} px, {crop} "
-        f"crops, {p['epochs']} epochs of {p['steps_per_epoch']} optimiser "
+        'Every method (from the configs): the narrow network started from '
+        f"its synthetic pretraining (`{p['init_checkpoint']}`, made by "
+        f"`{p['pretraining_command']}`; the runner makes it when it is "
+        'missing), images resized to a long side of '
+        f"{p['long_side']} px (a quarter of the pixels, for the CPU "
+        f"budget), {crop} crops, {p['epochs']} epochs of {p['steps_per_epoch']} optimiser "
         f"steps of {p['labelled_crops']} labelled crops (the "
         f"semi-supervised ones add {p['unlabelled_crops']} unlabelled "
         f"crops), Adam lr {p['lr']:g}, x{p['lr_gamma']} from epoch "
@@ -218,7 +225,9 @@ def sections(data):
         f"`{p['labelled_split']}` (the oracle: every training image that is "
         'not held out). A seed fixes the initialisation and the data order, '
         'and the methods run the same seeds, so the comparisons are paired '
-        'by seed.', '',
+        'by seed. The regime (labelled fraction, pretraining, schedule) '
+        'was chosen on validation numbers before any test image was read: '
+        '[results_shb_cpu_regimes.md](results_shb_cpu_regimes.md).', '',
         f"Unlabelled weight: burn-in {p['burn_in']:.0%} of the steps, ramp "
         f"{p['ramp']:.0%}, plateau at w = {p['max_weight']:g} "
         f"{p['plateau']:.0%} (official P2R: {o['burn_in']:.0%} / "

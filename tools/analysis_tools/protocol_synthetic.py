@@ -88,9 +88,10 @@ CLAIM_SENTENCES = dict(p2r_vs_labelled_only=p2r_ratio_sentence,
                        p2p_overcounts=p2p_overcounts_sentence)
 
 
-def describe(semi_config):
-    """The report's ``protocol``: the schedule's phases."""
-    return protocol(semi_config)
+def describe(methods):
+    """The report's ``protocol``: the phases of the P2R-semi config's
+    schedule. ``methods``: {key: (label, config)}."""
+    return protocol(methods['p2r_semi'][1])
 
 
 def sections(data):

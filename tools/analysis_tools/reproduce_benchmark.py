@@ -408,8 +408,7 @@ def main(argv=None):
         raise SystemExit('no finished runs to report')
     data = aggregate(runs, args.protocol)
     data['machine'] = machine()
-    data['protocol'] = args.protocol.rules.describe(
-        args.protocol.semi_config)
+    data['protocol'] = args.protocol.rules.describe(args.protocol.methods)
     data['cfg_options'] = args.cfg_options
     data['earlier'] = []
     for path in args.compare_to:
