@@ -351,6 +351,59 @@ def test_missing_prerequisites_are_made_once_before_training(
         tool.make_prerequisites(protocol, str(tmp_path / 'work'))
 
 
+def test_a_cut_training_resumes_and_counts_its_time(tmp_path, monkeypatch):
+    """A fresh run trains without --resume; a run whose segment was cut
+    resumes from its last checkpoint, and the cut segment counts the
+    minutes up to that checkpoint."""
+    import os
+    import time
+    calls = []
+    monkeypatch.setattr(tool, 'run_tool', lambda cmd, log: calls.append(cmd))
+    fresh = tmp_path / 'fresh'
+    fresh.mkdir()
+    (segment, ) = tool.timed_training(['tools/train.py', 'c.py'], str(fresh))
+    assert calls[-1][1:] == ['tools/train.py', 'c.py']
+    assert segment['resumed_from'] is None and segment['minutes'] >= 0
+    assert 'started' not in segment
+
+    cut = tmp_path / 'cut'
+    cut.mkdir()
+    started = time.time() - 600
+    (cut / 'train_segments.json').write_text(json.dumps([dict(
+        minutes=None, load_average_at_start=1.0, load_average_at_end=None,
+        started=started, resumed_from=None)]))
+    ckpt = cut / 'epoch_35.pth'
+    ckpt.write_bytes(b'x')
+    os.utime(ckpt, (started + 120, started + 120))
+    (cut / 'last_checkpoint').write_text(str(ckpt))
+    first, second = tool.timed_training(['tools/train.py', 'c.py'], str(cut))
+    assert calls[-1][1:] == ['tools/train.py', 'c.py', '--resume']
+    assert first['minutes'] == pytest.approx(2.0)
+    assert first['load_average_at_end'] is None
+    assert second['resumed_from'] == 'epoch_35.pth'
+    assert json.loads((cut / 'train_segments.json').read_text()) == [
+        first, second]
+
+
+def test_a_resumed_training_logs_replace_the_cut_ones(tmp_path):
+    """Scalars of a resumed training replace the cut segment's from the
+    epoch it resumed at; the validation of the checkpoint's epoch stays."""
+    def write(stamp, entries):
+        d = tmp_path / stamp / 'vis_data'
+        d.mkdir(parents=True)
+        (d / 'scalars.json').write_text(
+            ''.join(json.dumps(e) + '\n' for e in entries))
+
+    write('20260101_000000', [
+        dict(loss=1.0, epoch=5, iter=450, step=450), dict(mae=9.0, step=5),
+        dict(loss=0.9, epoch=6, iter=540, step=540), dict(mae=8.0, step=6)])
+    write('20260101_010000', [
+        dict(loss=0.8, epoch=6, iter=540, step=540), dict(mae=7.0, step=6)])
+    assert tool.read_scalars(str(tmp_path)) == [
+        dict(loss=1.0, epoch=5, iter=450, step=450), dict(mae=9.0, step=5),
+        dict(loss=0.8, epoch=6, iter=540, step=540), dict(mae=7.0, step=6)]
+
+
 def test_the_shb_cpu_pretraining_is_what_its_configs_load():
     """The runner's prerequisite is the checkpoint every shb_cpu config
     starts from, and its command writes that file name."""

@@ -26,7 +26,9 @@ once at the last one. A finished run's numbers (with its training minutes,
 the load average at the start and end of its training, and its training
 command) go to ``--results-dir`` (``<method>_seed<S>.json``, committed
 with the report) and it is not trained again, so a reproduction can be
-stopped and continued, on another machine too; ``--report-only`` rebuilds
+stopped and continued, on another machine too; a run whose training was
+cut resumes from its last checkpoint (every 5 epochs on the shb_cpu
+configs), its time the sum of its segments'. ``--report-only`` rebuilds
 the report from the finished runs alone.
 
 ``--extra-methods KEY=CONFIG`` adds a method (a project's config, say) to
@@ -178,18 +180,14 @@ def run_tool(cmd, log_path):
 
 def train_and_test(method, seed, run_dir, cfg_options):
     """Train one (method, seed), test its best and last checkpoints and
-    write ``run_dir/result.json``; returns the result."""
-    from p2r_mm.utils.machine import load_average
+    write ``run_dir/result.json``; returns the result. A training that was
+    cut (the runner stopped, the machine went away) resumes from its last
+    checkpoint (see :func:`timed_training`)."""
     config = METHODS[method][1]
     os.makedirs(run_dir, exist_ok=True)
     train = ['tools/train.py', config, '--work-dir', repo_path(run_dir),
              '--cfg-options', f'randomness.seed={seed}', *cfg_options]
-    # The load average around the timed training: other work on the
-    # machine would have slowed it down.
-    load_start, start = load_average(), time.time()
-    run_tool([sys.executable, *train], osp.join(run_dir, 'train.out'))
-    minutes = (time.time() - start) / 60
-    load_end = load_average()
+    segments = timed_training(train, run_dir)
     checkpoints = dict(best=best_checkpoint(run_dir),
                        last=last_checkpoint(run_dir))
     for which, ckpt in checkpoints.items():
@@ -199,14 +197,64 @@ def train_and_test(method, seed, run_dir, cfg_options):
                   osp.join(test_dir, 'predictions.json'),
                   *(['--cfg-options', *cfg_options] if cfg_options else [])],
                  osp.join(run_dir, f'test_{which}.out'))
-    result = collect_run(run_dir, method, seed, minutes)
-    result.update(load_average_at_start=load_start,
-                  load_average_at_end=load_end,
+    result = collect_run(run_dir, method, seed,
+                         sum(s['minutes'] for s in segments))
+    result.update(load_average_at_start=segments[0]['load_average_at_start'],
+                  load_average_at_end=segments[-1]['load_average_at_end'],
                   train_command=shlex.join(['python', *train]),
                   best_checkpoint=repo_path(checkpoints['best']))
+    if len(segments) > 1:
+        result['train_segments'] = segments
     with open(osp.join(run_dir, 'result.json'), 'w') as f:
         json.dump(result, f, indent=1)
     return result
+
+
+def timed_training(train, run_dir):
+    """Run the training command ``train`` (tools/train.py's arguments) and
+    return its timed segments: ``[{minutes, load_average_at_start,
+    load_average_at_end, resumed_from}]``, kept in
+    ``run_dir/train_segments.json`` as they start and end.
+
+    A run whose earlier segment was cut resumes (``--resume``) from the
+    last checkpoint it wrote; the cut segment counts the minutes up to
+    that checkpoint (the work after it is done again) and has no load at
+    its end. The load average around each segment tells whether other
+    work on the machine slowed it down."""
+    from p2r_mm.utils.machine import load_average
+    path = osp.join(run_dir, 'train_segments.json')
+    segments = []
+    if osp.isfile(path):
+        with open(path) as f:
+            segments = json.load(f)
+    resume = bool(segments) and osp.isfile(
+        osp.join(run_dir, 'last_checkpoint'))
+    if not resume:
+        segments = []  # no segment left a checkpoint: start again
+    elif segments[-1]['minutes'] is None:
+        ckpt = last_checkpoint(run_dir)
+        segments[-1]['minutes'] = max(
+            0.0, (osp.getmtime(ckpt) - segments[-1].pop('started')) / 60)
+    segments.append(dict(
+        minutes=None, load_average_at_start=load_average(),
+        load_average_at_end=None, started=time.time(),
+        resumed_from=(osp.basename(last_checkpoint(run_dir))
+                      if resume else None)))
+    write_segments(segments, path)
+    run_tool([sys.executable, *train, *(['--resume'] if resume else [])],
+             osp.join(run_dir, f'train{len(segments) - 1 or ""}.out'))
+    segments[-1].update(
+        minutes=(time.time() - segments[-1].pop('started')) / 60,
+        load_average_at_end=load_average())
+    write_segments(segments, path)
+    return segments
+
+
+def write_segments(segments, path):
+    tmp = f'{path}.tmp'
+    with open(tmp, 'w') as f:
+        json.dump(segments, f, indent=1)
+    os.replace(tmp, path)
 
 
 def repo_path(path):
@@ -239,14 +287,24 @@ def last_checkpoint(run_dir):
 
 
 def read_scalars(log_root):
-    """The entries of the newest ``vis_data/scalars.json`` under
-    ``log_root`` (MMEngine's LocalVisBackend: one JSON object a line)."""
+    """The entries of the ``vis_data/scalars.json`` files under
+    ``log_root`` (MMEngine's LocalVisBackend: one JSON object a line; one
+    file per start of the training, in time order): a resumed training's
+    file replaces what the earlier ones logged from its first epoch on."""
     found = sorted(glob.glob(osp.join(log_root, '*', 'vis_data',
                                       'scalars.json')))
     if not found:
         raise FileNotFoundError(f'no vis_data/scalars.json under {log_root}')
-    with open(found[-1]) as f:
-        return [json.loads(line) for line in f if line.strip()]
+    entries = []
+    for path in found:
+        with open(path) as f:
+            new = [json.loads(line) for line in f if line.strip()]
+        starts = [e['epoch'] for e in new if 'epoch' in e]
+        if starts:
+            entries = [e for e in entries
+                       if e.get('epoch', e.get('step')) < starts[0]]
+        entries += new
+    return entries
 
 
 def read_test_metrics(test_dir):
