@@ -630,6 +630,8 @@ def test_shb_report_from_kept_runs(tmp_path, monkeypatch):
     runs = shb_runs()
     # A record kept before the runner noted the load still reports.
     runs[0] = shb_record('labelled_only', 0, 30.0, extras=False)
+    # A run whose training was cut and resumed says so beside its time.
+    runs[1]['train_segments'] = [dict(minutes=5.0), dict(minutes=7.0)]
     write_records(tmp_path / 'kept', runs)
     out = tmp_path / 'docs' / 'results_shb_cpu'
     tool.main(['--protocol', 'shb_cpu', '--report-only', '--work-dir',
@@ -675,6 +677,7 @@ def test_shb_report_from_kept_runs(tmp_path, monkeypatch):
     assert '| 1 | 32.00 | 25.00 | -7.00 |' in md
     assert 'numpy `default_rng(0)`' in md
     assert '| labelled-only | 0 | 30.00 |' in md and '| - |' in md
+    assert ' (2 parts) |' in md
     assert '| P2R-semi | 1 | 25.00 |' in md and '| 2.50 → 2.00 |' in md
     assert ('| P2R-semi | `work_dirs/reproduce_shb_cpu/p2r_semi/seed0/'
             'best_mae4_rmse_epoch_25.pth` | `python tools/train.py '

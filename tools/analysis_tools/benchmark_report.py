@@ -144,9 +144,15 @@ def per_seed_table(methods):
                 f"{m['test_rmse'][i]:.2f} | {m['count_ratio'][i]:.3f} | "
                 f"{m['test_f1_8'][i]:.3f} | {m['best_epoch'][i]} | "
                 f"{m['last_test_mae'][i]:.2f} | "
-                f"{m['train_minutes'][i]:.1f} |" +
+                f"{m['train_minutes'][i]:.1f}{parts_note(m, i)} |" +
                 (f' {load_cell(m, i)} |' if loads else ''))
     return lines
+
+
+def parts_note(m, i):
+    """' (2 parts)' for a run whose training was cut and resumed."""
+    segments = (m.get('train_segments') or [None] * (i + 1))[i]
+    return f' ({len(segments)} parts)' if segments else ''
 
 
 def pseudo_epoch_table(methods):

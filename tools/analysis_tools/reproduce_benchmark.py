@@ -85,7 +85,7 @@ PSEUDO_KEYS = ('pseudo_points', 'pseudo_precision', 'pseudo_recall',
 #: What train_and_test adds to a run's record; a record written before
 #: it did still reports.
 RUN_EXTRAS = ('load_average_at_start', 'load_average_at_end',
-              'train_command', 'best_checkpoint')
+              'train_command', 'best_checkpoint', 'train_segments')
 
 
 def parse_args(argv=None):
