@@ -368,7 +368,7 @@ RENDERERS = {
 }
 
 
-# ------------------------------------------------------------ the README
+# ------------------------------------------------------------ the documents
 def render(block, artefact, root):
     """The markdown text of one region (without its markers)."""
     if block not in RENDERERS:
