@@ -1,7 +1,8 @@
-"""The README's "Common settings" snippets, taken from the README itself
-(``<!-- snippet: NAME -->`` before a code block) and run, so the docs
-cannot drift from what works."""
+"""The "Common settings" snippets of the documentation, taken from the
+page itself (``<!-- snippet: NAME -->`` before a code block) and run, so
+the docs cannot drift from what works."""
 import copy
+import glob
 import io
 import json
 import os
@@ -22,15 +23,34 @@ from ..test_tools.test_test_options import run_test_tool
 from ..test_tools.test_train_test_tools import TINY_CONFIG
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+PAGE = 'docs/user_guides/common_settings.md'
+
+
+def page_text() -> str:
+    with open(osp.join(REPO, PAGE), encoding='utf-8') as f:
+        return f.read()
 
 
 def snippet(name: str) -> str:
-    with open(osp.join(REPO, 'README.md'), encoding='utf-8') as f:
-        text = f.read()
-    found = re.search(rf'<!-- snippet: {name} -->\n```\w*\n(.*?)```', text,
-                      re.S)
-    assert found, f'README.md has no snippet {name!r}'
+    found = re.search(rf'<!-- snippet: {name} -->\n```\w*\n(.*?)```',
+                      page_text(), re.S)
+    assert found, f'{PAGE} has no snippet {name!r}'
     return found.group(1)
+
+
+def test_every_snippet_of_the_docs_is_here():
+    """Snippet markers live on the common settings page only, so none is
+    left unchecked elsewhere."""
+    marker = re.compile(r'<!-- snippet: ([\w-]+) -->')
+    paths = [osp.join(REPO, 'README.md')] + glob.glob(
+        osp.join(REPO, 'docs', '**', '*.md'), recursive=True)
+    found = {}
+    for path in paths:
+        with open(path, encoding='utf-8') as f:
+            for name in marker.findall(f.read()):
+                found[name] = osp.relpath(path, REPO)
+    assert found == {name: PAGE for name in (
+        'local-vgg-weights', 'randomness', 'vis-backends', 'logit-thr')}
 
 
 SMALL_COUNTER = dict(
@@ -159,9 +179,8 @@ def test_logit_thr_tuning_counts_like_the_model(tmp_path, monkeypatch):
     assert printed['0.0'] == f'{mae[0.0]:.2f}'
     assert printed['-0.5'] == f'{mae[-0.5]:.2f}'
     assert mae[0.0] != mae[-0.5]  # the threshold matters on this model
-    # The cfg-option paths the README gives exist in the shipped configs.
+    # The cfg-option paths the page gives exist in the shipped configs.
     semi = Config.fromfile(osp.join(REPO, 'configs/p2r/sha_5pct.py'))
     sup = Config.fromfile(osp.join(REPO, 'configs/supervised/sha_5pct.py'))
     assert semi.model.counter.head.logit_thr == sup.model.head.logit_thr == 0
-    assert 'model.counter.head.logit_thr=' in open(
-        osp.join(REPO, 'README.md')).read()
+    assert 'model.counter.head.logit_thr=' in page_text()

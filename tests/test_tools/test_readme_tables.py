@@ -1,5 +1,6 @@
-"""tools/misc/readme_tables.py: the README's measured numbers against the
-committed artefacts, and each block's renderer on small artefacts."""
+"""tools/misc/readme_tables.py: the measured numbers of the README and of
+docs/ against the committed artefacts, and each block's renderer on small
+artefacts."""
 import importlib.util
 import json
 import os.path as osp
@@ -32,20 +33,52 @@ def region(block, artefact):
             'tools/misc/readme_tables.py -->\nstale\n<!-- end generated -->')
 
 
-# ------------------------------------------------------------ the README
-def test_the_readme_matches_its_artefacts():
+# ------------------------------------------------------------ the docs
+def documents():
+    """{path relative to the repository: text} of the files the tool
+    covers by default."""
+    return {osp.relpath(path, REPO): open(path, encoding='utf-8').read()
+            for path in tool.documents_with_regions(REPO)}
+
+
+def test_the_docs_match_their_artefacts():
     out = readme_tables('--check')
     assert out.returncode == 0, out.stdout + out.stderr
-    text = open(osp.join(REPO, 'README.md'), encoding='utf-8').read()
-    blocks = set(tool.START.findall(text))
-    assert {b for b, _, _ in blocks} >= {
+    docs = documents()
+    for name in docs:
+        assert f'{name}: every generated region matches' in out.stdout
+    blocks = {block for text in docs.values()
+              for block, _, _ in tool.START.findall(text)}
+    assert blocks >= {
         'loss_benchmark', 'iteration_benchmark', 'onnx_benchmark',
         'synthetic_results', 'synthetic_claims', 'synthetic_pseudo_labels',
         'main_job', 'psam_spreads', 'tta', 'synthetic_brief'}
+    readme = {block for block, _, _ in tool.START.findall(docs['README.md'])}
+    assert readme >= {'synthetic_results', 'synthetic_claims', 'main_job'}
+
+
+def test_every_file_with_regions_is_covered(tmp_path):
+    """README.md always; docs/**/*.md and projects/*/README.md when they
+    hold a region, at any depth under docs/."""
+    for name in ('README.md', 'docs/a.md', 'docs/guides/b.md',
+                 'docs/plain.md', 'projects/x/README.md',
+                 'projects/y/README.md', 'projects/x/notes.md'):
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text('text\n' if 'plain' in name or 'y/' in name else
+                        region('main_job', 'docs/main_job.json') + '\n')
+    found = [osp.relpath(path, tmp_path)
+             for path in tool.documents_with_regions(str(tmp_path))]
+    assert found == ['README.md', 'docs/a.md', 'docs/guides/b.md',
+                     'projects/x/README.md']
+    repo = [osp.relpath(path, REPO)
+            for path in tool.documents_with_regions(REPO)]
+    assert any(name.startswith('docs/') for name in repo)
 
 
 def test_a_number_edited_by_hand_fails_the_check(tmp_path):
-    text = open(osp.join(REPO, 'README.md'), encoding='utf-8').read()
+    (name, text), = [(name, text) for name, text in documents().items()
+                     if '<!-- generated: loss_benchmark' in text]
     start = text.index('<!-- generated: loss_benchmark')
     # The first table cell with a time, e.g. "| 20.2 ms |" -> "| 30.2 ms |".
     cell = re.compile(r'\| (\d)[\d.]* m?s \|').search(
@@ -55,7 +88,7 @@ def test_a_number_edited_by_hand_fails_the_check(tmp_path):
     edited = text[:cell.start(1)] + digit + text[cell.end(1):]
     line_start = text.rindex('\n', 0, cell.start()) + 1
     line_end = text.index('\n', cell.end())
-    readme = tmp_path / 'README.md'
+    readme = tmp_path / osp.basename(name)
     readme.write_text(edited, encoding='utf-8')
     out = readme_tables('--readme', readme, '--root', REPO, '--check')
     assert out.returncode == 1, out.stdout + out.stderr

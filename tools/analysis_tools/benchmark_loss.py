@@ -19,7 +19,8 @@ as far from two points, and the nearest-point search resolves those ties
 
 ``--json`` writes the machine (with the load average at the start and the
 end: a shared machine shows in it), the settings and one entry per
-(case, loss, device); the README's loss table is rendered from that file
+(case, loss, device); the loss table of docs/advanced_guides/losses.md is
+rendered from that file
 (``tools/misc/readme_tables.py``). ``--baseline OLD.json --baseline-label
 TEXT`` copies an earlier run's P2R rows (e.g. of an earlier version of the
 package, measured just before on the same machine with ``PYTHONPATH``

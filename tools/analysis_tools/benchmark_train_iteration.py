@@ -15,9 +15,10 @@ loading is not the bottleneck when the wait is small against the step.
 
 ``--json`` writes the machine (with the load average at the start and the
 end), the settings, the batch's layout (images and crop sizes per branch)
-and per worker count the medians in seconds; the README's table is
-rendered from it (``tools/misc/readme_tables.py``). ``--cfg-options`` are
-not recorded (they may hold local paths, e.g. a data_root).
+and per worker count the medians in seconds; the table of
+docs/benchmarks.md is rendered from it (``tools/misc/readme_tables.py``).
+``--cfg-options`` are not recorded (they may hold local paths, e.g. a
+data_root).
 """
 import argparse
 import json

@@ -10,7 +10,8 @@ Each checkpoint is tested on its config's test split twice, as
 ``tools/test.py CONFIG CHECKPOINT`` and with ``--tta``, in subprocesses.
 Runs that share a NAME (the seeds of one method, say) are summarised
 together, mean ± std over their checkpoints. ``--json`` keeps every run's
-metrics both ways; the README's TTA table is rendered from that file
+metrics both ways; the TTA table of docs/user_guides/train_test.md is
+rendered from that file
 (``tools/misc/readme_tables.py``, block ``tta``). Give paths relative to
 the repository for a file to commit.
 """

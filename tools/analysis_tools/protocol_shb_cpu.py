@@ -203,10 +203,10 @@ def sections(data):
         '## Data and protocol', '',
         'ShanghaiTech Part B (Zhang et al., *Single-Image Crowd Counting via '
         'Multi-Column Convolutional Neural Network*, CVPR 2016), read from '
-        f"`{p['data_root']}`; it is not in the repository (the README's "
-        'Datasets section: the archive comes from the authors). Training '
-        f"uses the training images that `{p['holdout']}` does not hold "
-        f"out; validation (every {p['val_interval']} epochs; it selects "
+        f"`{p['data_root']}`; it is not in the repository "
+        '(docs/user_guides/datasets.md: the archive comes from the authors). '
+        f"Training uses the training images that `{p['holdout']}` does not "
+        f"hold out; validation (every {p['val_interval']} epochs; it selects "
         'the checkpoint, lowest 4 * MAE + RMSE) runs on the '
         f"{p['holdout_images']} held-out training images of that list, "
         'which no method trains on, and the test split is read once per run '

@@ -14,7 +14,8 @@ head; r is each head's P2R radius among the predicted points unless
 ``--radius`` is given) and ``effective_area`` (pixels of the network
 input). Prints one row per run with the means over all its queried heads;
 ``--json`` also keeps every head's numbers and each image's predicted
-count. The README's PSAM table is rendered from that file
+count. The PSAM table of docs/user_guides/analysis_tools.md is rendered
+from that file
 (``tools/misc/readme_tables.py``); give paths relative to the repository
 for a file to commit.
 """

@@ -1,14 +1,14 @@
-"""Write the README's measured numbers from the JSON artefacts that the
-benchmark and reproduction tools wrote, or check that they agree.
+"""Write the documentation's measured numbers from the JSON artefacts that
+the benchmark and reproduction tools wrote, or check that they agree.
 
 Usage:
     python tools/misc/readme_tables.py [--readme FILE ...] [--root DIR]
         [--check]
 
-Without ``--readme``: README.md and each ``projects/*/README.md`` that has
-a generated region.
+Without ``--readme``: every Markdown file that has a generated region
+among README.md, ``docs/**/*.md`` and ``projects/*/README.md``.
 
-A generated region of the README is
+A generated region of such a file is
 
     <!-- generated: BLOCK from ARTEFACT by tools/misc/readme_tables.py -->
     ...
@@ -17,8 +17,8 @@ A generated region of the README is
 where BLOCK names a renderer below and ARTEFACT is a JSON file relative to
 ``--root`` (default: the repository). Without ``--check`` every region is
 rewritten in place from its artefact; with ``--check`` nothing is written
-and the exit status is 1 (with a diff) when the README differs from what
-the artefacts give. Blocks and the tools that write their artefacts:
+and the exit status is 1 (with a diff) when a file differs from what the
+artefacts give. Blocks and the tools that write their artefacts:
 
 - loss_benchmark: tools/analysis_tools/benchmark_loss.py --json
 - iteration_benchmark: tools/analysis_tools/benchmark_train_iteration.py
@@ -368,7 +368,7 @@ RENDERERS = {
 }
 
 
-# ------------------------------------------------------------ the README
+# ------------------------------------------------------------ the documents
 def render(block, artefact, root):
     """The markdown text of one region (without its markers)."""
     if block not in RENDERERS:
@@ -425,19 +425,28 @@ def regenerate(text, root, name='README.md'):
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--readme', nargs='+',
-                        help='the files (default: README.md and the '
-                        "projects' READMEs that have generated regions)")
+                        help='the files (default: those of README.md, '
+                        'docs/**/*.md and projects/*/README.md that have '
+                        'generated regions)')
     parser.add_argument('--root', default=REPO,
                         help='the artefact paths are relative to it')
     parser.add_argument('--check', action='store_true',
                         help='only compare; exit 1 with a diff if they differ')
     args = parser.parse_args(argv)
     if not args.readme:
-        args.readme = [osp.join(REPO, 'README.md')] + [
-            path for path in sorted(glob.glob(
-                osp.join(REPO, 'projects', '*', 'README.md')))
-            if START.search(open(path, encoding='utf-8').read())]
+        args.readme = documents_with_regions(REPO)
     return args
+
+
+def documents_with_regions(repo):
+    """README.md, then every ``docs/**/*.md`` and ``projects/*/README.md``
+    that holds a generated region (README.md always: it must have one)."""
+    found = sorted(glob.glob(osp.join(repo, 'docs', '**', '*.md'),
+                             recursive=True))
+    found += sorted(glob.glob(osp.join(repo, 'projects', '*', 'README.md')))
+    return [osp.join(repo, 'README.md')] + [
+        path for path in found
+        if START.search(open(path, encoding='utf-8').read())]
 
 
 def main(argv=None):
