@@ -89,7 +89,7 @@ def test_cutout_reaches_the_loss_weights():
     got = model.loss(inputs, samples)['unsup']
     with torch.no_grad():
         t_logits = model.teacher._forward(inputs['unsup_teacher'])
-        from p2r_mm.models.counters import pseudo_points_from_logits
+        from p2r_mm.models.utils import pseudo_points_from_logits
         points, conf = pseudo_points_from_logits(t_logits, 4, [(64, 64)] * 2)
         strong = inputs['unsup_student'].clone()
         strong[:, :, 4:30, 8:40] = 0.0  # semi_train_cfg.cutout_fill
@@ -160,7 +160,7 @@ def expected_unsup(model, inputs, loss_fn):
     pseudo-points from the teacher on the weak view, the student's logits
     on the strong view, ``loss_fn`` on them."""
     with torch.no_grad():
-        from p2r_mm.models.counters import pseudo_points_from_logits
+        from p2r_mm.models.utils import pseudo_points_from_logits
         t_logits = model.teacher._forward(inputs['unsup_teacher'])
         points, conf = pseudo_points_from_logits(t_logits, 4, [(64, 64)] * 2)
         s_logits = model.student._forward(inputs['unsup_student'])

@@ -52,12 +52,12 @@ def test_predict_keeps_image_cells_above_the_threshold():
     logits[0, 0, 0, 1] = 2.0  # cell (0, 1): centre (5.5, 1.5)
     logits[0, 0, 2, 4] = 0.5  # at the threshold: not a head
     logits[0, 0, 3, 5] = 9.0  # in the padding of a 10 x 18 image
-    s = m.predict_by_logits(logits, [sample(img_shape=(10, 18))],
+    s = m.predict_by_feat(logits, [sample(img_shape=(10, 18))],
                             rescale=False)[0]
     assert s.pred_points.tolist() == [[5.5, 1.5]] and s.pred_count == 1
     assert s.pred_logits.shape == (1, 3, 5)  # the cells that hold pixels
     # Without img_shape the whole map is image.
-    s = m.predict_by_logits(logits, [sample()], rescale=False)[0]
+    s = m.predict_by_feat(logits, [sample()], rescale=False)[0]
     assert s.pred_count == 2
 
 
@@ -67,7 +67,7 @@ def test_predict_maps_points_to_the_original_image():
     logits[0, 0, 1, 2] = 1.0
     centre = cell_centers(4, 4, 4)[1 * 4 + 2]  # (9.5, 5.5) in the input
     # The input is the original resized by 0.5 and flipped.
-    s = m.predict_by_logits(logits, [sample(img_shape=(16, 16),
+    s = m.predict_by_feat(logits, [sample(img_shape=(16, 16),
                                             scale_factor=(0.5, 0.5),
                                             flip=True)])[0]
     x = (16 - 1 - centre[0] + 0.5) / 0.5 - 0.5
