@@ -301,10 +301,15 @@ def compare_loss(name, make_loss, device, ref_loss):
                            [p.to(device) for p in points], stride)
         t_ref, _ = targets(ref_fn, logits, points, stride)
         if explained_by_ties(ref_fn, logits, points, stride, t_dev, t_ref):
+            # The device's match (no point or pixel weights yet: those
+            # the CPU assigner applies on top, as for its own match).
             fixed = copy.copy(ref_fn)
-            moved = t_dev._replace(**{k: getattr(t_dev, k).cpu() for k in
-                                      ('target', 'owner')})
-            fixed.assign = lambda *args, **kwargs: moved
+            fixed.assigner = copy.copy(ref_fn.assigner)
+            moved = t_dev._replace(
+                empty=None, **{k: getattr(t_dev, k).cpu() for k in
+                               ('target', 'owner')},
+                weight=None if t_dev.weight is None else t_dev.weight.cpu())
+            fixed.assigner.match = lambda *args, **kwargs: moved
             ref_value, ref_grad = loss_and_grad(
                 fixed, logits, points, stride, pw, pix, torch.device('cpu'))
             diff = rel_diff(value, grad, ref_value, ref_grad)
