@@ -77,6 +77,25 @@ def test_total_loss_mixes_sup_and_unsup_by_the_weight():
     assert 0 <= out['pseudo_confident'] <= 1
 
 
+def test_every_head_loss_is_mixed_and_logged(monkeypatch):
+    model = semi_model()
+    model.unsup_weight, model.unsup_started = 3.0, True
+    one = torch.tensor(1.0)
+    monkeypatch.setattr(model.student, 'loss', lambda x, s: dict(
+        loss_point=one, loss_extra=2 * one))
+    monkeypatch.setattr(model, 'unsup_losses', lambda i, s: (dict(
+        loss_point=5 * one, loss_extra=6 * one), dict(
+            pseudo_points=one, pseudo_confident=one)))
+    out = model.loss(dict(sup=None, unsup_teacher=None), dict(sup=None))
+    assert out['loss_semi'].item() == pytest.approx((1 + 3 * 5) / 4)
+    assert out['loss_extra'].item() == pytest.approx((2 + 3 * 6) / 4)
+    assert (out['sup_extra'].item(), out['unsup_extra'].item()) == (2, 6)
+    monkeypatch.setattr(model.student, 'loss', lambda x, s: dict(
+        loss_point=one, extra=one))
+    with pytest.raises(ValueError, match='loss_<name>'):
+        model.loss(dict(sup=None), dict(sup=None))
+
+
 def test_cutout_reaches_the_loss_weights():
     model = semi_model()
     model.unsup_weight = 1.0
