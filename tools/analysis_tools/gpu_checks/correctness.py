@@ -407,11 +407,12 @@ def semi_step(base, semi_cfg, batch, precision, device):
     received = []
 
     def tap(module, args):
-        if len(args) == 5:  # (logits, points, stride, confidences, cutout)
+        # (logits, points, stride, confidences, cutout): the supervised
+        # loss has no confidences, the unlabelled one has.
+        if len(args) == 5 and args[3] is not None:
             received.append((args[0].shape[-2:], [p.cpu() for p in args[1]],
                              [c.float().cpu() for c in args[3]]))
 
-    # The supervised loss is called with 3 arguments, the unlabelled with 5.
     hook = model.unsup_loss_fn.register_forward_pre_hook(tap)
     try:
         log_vars = {k: float(v.detach()) for k, v in model.train_step(
