@@ -67,8 +67,9 @@ class OnnxCounter(BaseModel):
             input ``inputs`` (B, 3, H, W) float32, normalised as the data
             preprocessor does; output ``logits`` (B, 1, H/s, W/s).
         head (dict): the counter's head config. Only its stride, logit
-            threshold, ``merge_flipped`` and ``predict_by_feat`` are used (its few weights
-            stay unused: the graph holds the trained ones).
+            threshold, ``merge_flipped`` and ``predict_by_feat`` are used
+            (its few weights stay unused: the graph holds the trained
+            ones).
         data_preprocessor (dict): the counter's (normalise, pad to /32).
         test_cfg (dict, optional): ``tile=dict(size, overlap)`` and
             ``flip`` as for :class:`PointCounter`.

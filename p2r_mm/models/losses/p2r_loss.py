@@ -6,7 +6,8 @@ from .point_loss_base import BasePointLoss
 @MODELS.register_module()
 class P2RLoss(BasePointLoss):
     """Point-to-Region loss: the weighted BCE of :class:`BasePointLoss`
-    against the targets of a :class:`~p2r_mm.models.task_modules.RegionAssigner`.
+    against the targets of a
+    :class:`~p2r_mm.models.task_modules.RegionAssigner`.
 
     Per image, every cell belongs to its nearest point if that point is
     closer than ``max_radius`` (the point's *region*); in each region the
