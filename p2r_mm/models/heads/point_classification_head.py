@@ -22,6 +22,14 @@ class PointClassificationHead(BaseModule):
     ``models/utils.py``), initialised as there: PyTorch's default conv
     weights, every bias 0.
 
+    The head owns its maps (MMDetection's dense-head shape), so counters
+    and test-time paths work for any head, whatever its channels:
+    :meth:`loss_by_feat` turns maps and points into losses (the point
+    loss's assigner gives the cell targets), :meth:`predict_by_feat` into
+    ``pred_*`` fields, :meth:`pseudo_points_by_feat` into a teacher's
+    pseudo-points, and :meth:`merge_flipped` merges the two views of flip
+    test-time augmentation. Channel 0 of the maps is the logit.
+
     Args:
         in_channels (int): channels of the input feature map.
         feat_channels (int): channels of the two hidden convs.
@@ -33,6 +41,9 @@ class PointClassificationHead(BaseModule):
         init_cfg (dict, optional): MMEngine initialisation; None keeps the
             initialisation described above.
     """
+
+    #: Channels of the maps :meth:`forward` returns.
+    num_channels = 1
 
     def __init__(self,
                  in_channels: int = 256,
@@ -62,9 +73,6 @@ class PointClassificationHead(BaseModule):
         self.sub_cells = upsample_factor
         self.loss_fn = MODELS.build(loss)
         self.logit_thr = float(logit_thr)
-
-    #: Channels of the maps :meth:`forward` returns.
-    num_channels = 1
 
     def forward(self, x: Tensor) -> Tensor:
         """(B, C, h', w') features -> (B, 1, h' * u, w' * u) logits."""

@@ -65,7 +65,11 @@ class BaseCellAssigner:
         """
         B, h, w = logits.shape
         targets = self.match(logits, points, point_batch, stride)
-        empty = torch.bincount(point_batch, minlength=B) == 0
+        # index_fill, not bincount: bincount has no deterministic CUDA
+        # kernel, so it would fail under deterministic training.
+        empty = torch.ones(B, dtype=torch.bool,
+                           device=logits.device).index_fill(
+                               0, point_batch.to(logits.device), False)
         weight = targets.weight
         if point_weights is not None:
             owned = targets.owner >= 0

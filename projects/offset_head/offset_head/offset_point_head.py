@@ -60,6 +60,9 @@ class OffsetPointHead(PointClassificationHead):
         **kwargs: :class:`PointClassificationHead`'s arguments.
     """
 
+    #: Channels of the maps :meth:`forward` returns: logit, dx, dy.
+    num_channels = 3
+
     def __init__(self,
                  offset_reach: float = 1.0,
                  offset_loss: dict = dict(type='SubCellOffsetLoss'),
@@ -75,9 +78,6 @@ class OffsetPointHead(PointClassificationHead):
         nn.init.zeros_(self.offset.bias)
         self.max_offset = float(offset_reach) * self.stride
         self.offset_loss = MODELS.build(offset_loss)
-
-    #: Channels of the maps :meth:`forward` returns: logit, dx, dy.
-    num_channels = 3
 
     def forward(self, x: Tensor) -> Tensor:
         """(B, C, h', w') features -> (B, 3, h' * u, w' * u): the logit,
@@ -186,9 +186,8 @@ class OffsetPointHead(PointClassificationHead):
         return torch.cat([(maps[:, :1] + mirrored[:, :1]) / 2, maps[:, 1:]],
                          dim=1)
 
-    @staticmethod
-    def _check_maps(maps: Tensor) -> None:
-        if maps.dim() != 4 or maps.shape[1] != 3:
+    def _check_maps(self, maps: Tensor) -> None:
+        if maps.dim() != 4 or maps.shape[1] != self.num_channels:
             raise ValueError(
                 'OffsetPointHead expects (B, 3, h, w) maps (logit, dx, dy), '
                 f'got {tuple(maps.shape)}: a one-channel logit map has no '
