@@ -65,7 +65,9 @@ MODELS = _child('model', MMENGINE_MODELS, ['p2r_mm.models'])
 MODEL_WRAPPERS = _child('model_wrapper', MMENGINE_MODEL_WRAPPERS)
 WEIGHT_INITIALIZERS = _child('weight initializer',
                              MMENGINE_WEIGHT_INITIALIZERS)
-TASK_UTILS = _child('task util', MMENGINE_TASK_UTILS)
+# Task utilities: the cell assigners.
+TASK_UTILS = _child('task util', MMENGINE_TASK_UTILS,
+                    ['p2r_mm.models.task_modules'])
 
 # Optimisation.
 OPTIMIZERS = _child('optimizer', MMENGINE_OPTIMIZERS)

@@ -40,15 +40,19 @@ def test_config_scope_builds_without_importing_p2r_mm_by_hand():
     # locations must do it.
     code = '\n'.join([
         'import sys',
-        'from mmengine.registry import MODELS, init_default_scope',
+        'from mmengine.registry import MODELS, TASK_UTILS, '
+        'init_default_scope',
         "init_default_scope('p2r_mm')",
         "assert 'p2r_mm.models' not in sys.modules",
+        "assigner = TASK_UTILS.build(dict(type='RegionAssigner'))",
+        "print(type(assigner).__name__)",
+        "assert 'p2r_mm.models' in sys.modules",
         "loss = MODELS.build(dict(type='P2PLoss', ignore_unmatched=True))",
-        "print(type(loss).__name__, loss.ignore_unmatched)",
+        "print(type(loss).__name__, loss.assigner.ignore_unmatched)",
     ])
     out = subprocess.run([sys.executable, '-c', code], capture_output=True,
                          text=True, check=True)
-    assert out.stdout.split() == ['P2PLoss', 'True']
+    assert out.stdout.split() == ['RegionAssigner', 'P2PLoss', 'True']
 
 
 def test_mmdet_semi_supervised_pieces_build_through_p2r_mm_nodes():

@@ -67,8 +67,9 @@ class OnnxCounter(BaseModel):
             input ``inputs`` (B, 3, H, W) float32, normalised as the data
             preprocessor does; output ``logits`` (B, 1, H/s, W/s).
         head (dict): the counter's head config. Only its stride, logit
-            threshold and ``predict_by_logits`` are used (its few weights
-            stay unused: the graph holds the trained ones).
+            threshold, ``merge_flipped`` and ``predict_by_feat`` are used
+            (its few weights stay unused: the graph holds the trained
+            ones).
         data_preprocessor (dict): the counter's (normalise, pad to /32).
         test_cfg (dict, optional): ``tile=dict(size, overlap)`` and
             ``flip`` as for :class:`PointCounter`.
@@ -152,8 +153,9 @@ class OnnxCounter(BaseModel):
                 data_samples: Sequence[CrowdDataSample],
                 rescale: bool = True) -> List[CrowdDataSample]:
         logits = predict_logits(self._forward, inputs, self.test_cfg,
-                             self.stride, self.head.sub_cells)
-        return self.head.predict_by_logits(logits, data_samples, rescale)
+                                self.stride, self.head.sub_cells,
+                                self.head.merge_flipped)
+        return self.head.predict_by_feat(logits, data_samples, rescale)
 
 
 def resolve_backend(checkpoint: Optional[str], backend: Optional[str]) -> str:

@@ -22,8 +22,8 @@ from typing import Dict, Optional, Sequence, Union
 import torch
 from torch import Tensor
 
-from p2r_mm.models.utils import (cell_points, image_cells,
-                                 nearest_point_within, region_radii)
+from p2r_mm.models.task_modules import RegionAssigner
+from p2r_mm.models.utils import cell_points, image_cells
 from .psam import PSAMResult, predicting_counter
 
 
@@ -67,9 +67,10 @@ def p2r_radii(queries: Tensor,
               max_radius: float = 96.0) -> Tensor:
     """P2R radius of each query point, the predicted points as labels.
 
-    The regions are those of ``P2RLoss``: every cell of the (h, w) map
-    belongs to its nearest point if closer than ``max_radius``; a point's
-    radius is its region's largest cell distance, clamped to
+    The regions are those of ``P2RLoss``, from the same
+    :class:`~p2r_mm.models.task_modules.RegionAssigner`: every cell of the
+    (h, w) map belongs to its nearest point if closer than ``max_radius``;
+    a point's radius is its region's largest cell distance, clamped to
     ``[min_radius, max_radius]``. A query that is not one of the predicted
     points (within 1e-3 px) joins the point set for this.
 
@@ -94,12 +95,9 @@ def p2r_radii(queries: Tensor,
                                   return_inverse=True)
     index[index < 0] = len(pred) + inverse
     points = torch.cat([pred, extra])
-    owner, dist = nearest_point_within(
+    radius = RegionAssigner(min_radius, max_radius).point_radii(
         points, torch.zeros(len(points), dtype=torch.long), 1,
-        int(map_size[0]), int(map_size[1]), stride, max_radius)
-    has = owner >= 0
-    radius = region_radii(owner[has], dist[has], len(points), min_radius,
-                          max_radius)
+        int(map_size[0]), int(map_size[1]), stride)
     return radius[index].float()
 
 
@@ -141,9 +139,11 @@ def psam_spread(result: PSAMResult,
 
 
 def model_radius_range(model) -> Dict[str, float]:
-    """``min_radius``/``max_radius`` of the model's P2R loss (the regions it
-    was trained with), or P2R's defaults for models trained otherwise."""
+    """``min_radius``/``max_radius`` of the model's region assigner (the
+    regions its P2R loss trained it with), or P2R's defaults for models
+    trained otherwise."""
     loss = getattr(getattr(predicting_counter(model), 'head', None),
                    'loss_fn', None)
-    return dict(min_radius=float(getattr(loss, 'min_radius', 8.0)),
-                max_radius=float(getattr(loss, 'max_radius', 96.0)))
+    assigner = getattr(loss, 'assigner', None)
+    return dict(min_radius=float(getattr(assigner, 'min_radius', 8.0)),
+                max_radius=float(getattr(assigner, 'max_radius', 96.0)))

@@ -124,7 +124,7 @@ def test_point_bounds_from_spacing_hand_case():
     loss = AdaptiveP2RLoss(knn_k=3, upper_scale=2.0, upper_range=(4., 21.),
                            lower_scale=0.5, lower_range=(1., 8.),
                            min_radius=6.0, max_radius=90.0)
-    lower, upper = loss.point_bounds(points, batch, 2)
+    lower, upper = loss.assigner.point_bounds(points, batch, 2)
     corner = (20 + 10 * math.sqrt(2)) / 3  # 11.38
     # Grid: 2 s clamped to 21 at the corners (22.8 -> 21), 20 elsewhere;
     # 0.5 s. Image 1 (2 points < k): the fixed 6 / 90.
@@ -136,13 +136,13 @@ def test_point_bounds_from_spacing_hand_case():
     # Lower bounds never exceed upper bounds.
     tight = AdaptiveP2RLoss(knn_k=1, upper_scale=0.5, upper_range=(1., 50.),
                             lower_scale=2.0, lower_range=(1., 50.))
-    lower, upper = tight.point_bounds(points, batch, 2)
+    lower, upper = tight.assigner.point_bounds(points, batch, 2)
     torch.testing.assert_close(upper, torch.tensor([5.] * 11))
     torch.testing.assert_close(lower, upper)
     # Only one bound adaptive: the other stays fixed.
     only_upper = AdaptiveP2RLoss(knn_k=1, lower_scale=None,
                                  upper_scale=1.0, upper_range=(1., 50.))
-    lower, upper = only_upper.point_bounds(points, batch, 2)
+    lower, upper = only_upper.assigner.point_bounds(points, batch, 2)
     assert (lower == 8.0).all() and (upper == 10.0).all()
 
 

@@ -15,7 +15,8 @@ from mmengine.registry import DefaultScope
 
 from p2r_mm.evaluation.metrics import LocalizationMetric
 from p2r_mm.models.counters import flip_averaged_logits, tiled_logits
-from p2r_mm.models.losses import CellTargets, P2RLoss
+from p2r_mm.models.losses import P2RLoss
+from p2r_mm.models.task_modules import CellTargets
 from p2r_mm.registry import METRICS, MODELS
 from p2r_mm.structures import CrowdDataSample
 from ..test_tools.test_train_test_tools import REPO
@@ -24,7 +25,7 @@ sys.path.insert(0, REPO)
 try:
     # Registers the project's components, as custom_imports does.
     from projects.offset_head.offset_head import (  # noqa: E402
-        SubCellOffsetLoss, offsets_at_cells, recorded_assignment)
+        SubCellOffsetLoss, offsets_at_cells)
 finally:
     sys.path.remove(REPO)
 
@@ -38,7 +39,7 @@ CONFIGS = {
 HEAD = dict(type='OffsetPointHead', in_channels=8, feat_channels=8,
             upsample_factor=2, feat_stride=8)  # stride 4, 2x2 sub-cells
 TINY_COUNTER = dict(
-    type='OffsetPointCounter',
+    type='PointCounter',
     backbone=dict(type='VGG16BN', base_channels=4, init_cfg=None),
     neck=dict(type='TopDownFusionNeck', in_channels=(32, 32),
               out_channels=8, upsample_mode='bilinear', act_cfg=None),
@@ -79,7 +80,7 @@ def test_configs_are_base_imports_and_overrides(key):
                      'CellLocalizationMetric']
     assert cfg.test_evaluator == cfg.val_evaluator
     counter = cfg.model.counter if key == 'semi' else cfg.model
-    assert counter.type == 'OffsetPointCounter'
+    assert counter.type == 'PointCounter'  # the core counter carries it
     assert counter.head.type == 'OffsetPointHead'
     assert counter.head.loss == base.model.get(
         'counter', base.model).head.loss
@@ -131,15 +132,9 @@ def hand_maps():
     return maps
 
 
-def predicting_head():
-    head = build(HEAD)
-    head.offset_aware_counter = True  # as OffsetPointCounter sets it
-    return head
-
-
 def test_predicted_points_are_cell_centres_plus_offsets():
-    head = predicting_head()
-    (out, ) = head.predict_by_logits(hand_maps(),
+    head = build(HEAD)
+    (out, ) = head.predict_by_feat(hand_maps(),
                                      [sample(img_shape=(16, 20))])
     # Cell (1, 2) is centred at (2*4 + 1.5, 1*4 + 1.5) = (9.5, 5.5).
     assert out.pred_cell_points.tolist() == [[9.5, 5.5]]
@@ -148,30 +143,30 @@ def test_predicted_points_are_cell_centres_plus_offsets():
 
 
 def test_points_map_back_under_rescale_and_flip():
-    head = predicting_head()
+    head = build(HEAD)
     meta = dict(img_shape=(16, 20), scale_factor=(2.0, 2.0), flip=True)
-    (out, ) = head.predict_by_logits(hand_maps(), [sample(**meta)])
+    (out, ) = head.predict_by_feat(hand_maps(), [sample(**meta)])
     # x -> 20 - 1 - x (the flip), then (p + 0.5) / 2 - 0.5 (the resize).
     assert out.pred_points.tolist() == [[(8.0 + 0.5) / 2 - 0.5, 2.25]]
     assert out.pred_cell_points.tolist() == [[4.5, 2.5]]
     # The unrefined points are the core head's, mapped alike.
     core = build({**HEAD, 'type': 'PointClassificationHead'})
-    (ref, ) = core.predict_by_logits(hand_maps()[:, :1], [sample(**meta)])
+    (ref, ) = core.predict_by_feat(hand_maps()[:, :1], [sample(**meta)])
     assert torch.equal(out.pred_cell_points, ref.pred_points)
     assert torch.equal(out.pred_logits, ref.pred_logits)
-    (raw, ) = head.predict_by_logits(hand_maps(), [sample(**meta)],
+    (raw, ) = head.predict_by_feat(hand_maps(), [sample(**meta)],
                                      rescale=False)
     assert raw.pred_points.tolist() == [[11.0, 5.0]]
 
 
-def test_head_refuses_one_channel_maps_and_the_core_counter():
-    with pytest.raises(RuntimeError, match='OffsetPointCounter'):
-        build(HEAD).predict_by_logits(hand_maps(), [sample()])
+def test_head_refuses_one_channel_maps():
+    head = build(HEAD)
     with pytest.raises(ValueError, match=r'\(B, 3, h, w\)'):
-        predicting_head().predict_by_logits(hand_maps()[:, :1], [sample()])
-    with pytest.raises(TypeError, match='OffsetPointHead'):
-        build({**TINY_COUNTER, 'head': {**HEAD,
-                                        'type': 'PointClassificationHead'}})
+        head.predict_by_feat(hand_maps()[:, :1], [sample()])
+    with pytest.raises(ValueError, match=r'\(B, 3, h, w\)'):
+        head.loss_by_feat(hand_maps()[:, :1], [torch.zeros(0, 2)])
+    with pytest.raises(ValueError, match=r'\(B, 3, h, w\)'):
+        head.pseudo_points_by_feat(hand_maps()[:, :1], [(16, 20)])
 
 
 def test_offsets_at_cells_inverts_the_centre_formula():
@@ -205,14 +200,15 @@ def test_offset_loss_hand_case():
     value.backward()
     grad = offsets.grad[0].abs().sum(0).reshape(-1)
     assert (grad[[1, 4]] > 0).all() and (grad[[0, 2, 3, 5]] == 0).all()
-    # Point weights (a pseudo-point's confidence) and pixel weights.
-    assert loss(offsets, targets, points, 4, 2.0,
-                point_weights=torch.tensor([1.0, 0.0])).item() == \
+    # The assigner's cell weights (point and pixel weights): 0 on point
+    # 1's cell (an unconfident pseudo-point), then 0 on point 0's positive
+    # (a cutout).
+    weighted = targets._replace(weight=torch.tensor([1., 1., 1., 1., 0., 1.]))
+    assert loss(offsets, weighted, points, 4, 2.0).item() == \
         pytest.approx(2 * 0.25 / 6)
-    pixel = torch.ones(1, 1, 2, 3)
-    pixel[0, 0, 0, 1] = 0
-    assert loss(offsets, targets, points, 4, 2.0,
-                pixel_weights=pixel).item() == pytest.approx(2 * 3.0 / 6)
+    weighted = targets._replace(weight=torch.tensor([1., 0., 1., 1., 1., 1.]))
+    assert loss(offsets, weighted, points, 4, 2.0).item() == \
+        pytest.approx(2 * 3.0 / 6)
     no_positive = CellTargets(torch.zeros(6), targets.owner)
     assert loss(offsets, no_positive, points, 4, 2.0).item() == 0
 
@@ -225,7 +221,12 @@ def test_head_loss_uses_the_point_losses_own_assignment():
     maps.requires_grad_(True)
     gt = sample(img_shape=(16, 24))
     gt.gt_points = torch.tensor([[7.0, 6.0]])
-    losses = head.loss_by_logits(maps, [gt])
+    calls = []
+    assign = head.loss_fn.assigner.assign
+    head.loss_fn.assigner.assign = lambda *a: calls.append(1) or assign(*a)
+    losses = head.loss_by_feat(maps, [gt.gt_points])
+    assert len(calls) == 1  # one assignment serves both losses
+    del head.loss_fn.assigner.assign
     assert set(losses) == {'loss_point', 'loss_offset'}
     # The point loss is the core's, on channel 0.
     core = P2RLoss()
@@ -239,21 +240,13 @@ def test_head_loss_uses_the_point_losses_own_assignment():
     assert (grad[0, 1:, 1, 1] != 0).all()
     grad[0, 1:, 1, 1] = 0
     assert (grad == 0).all()  # and every non-positive cell
-    assert 'assign' not in vars(head.loss_fn)  # the recorder cleaned up
 
 
-def test_recorded_assignment_needs_exactly_one_assign():
-    loss = P2RLoss()
-    logits = torch.zeros(1, 1, 2, 2)
-    with recorded_assignment(loss) as record:
-        loss(logits, [torch.tensor([[1.0, 1.0]])], 4)
-        loss(logits, [torch.tensor([[1.0, 1.0]])], 4)
-    with pytest.raises(RuntimeError, match='2 times'):
-        record.targets
-    assert 'assign' not in vars(loss)
+def test_head_loss_needs_a_point_loss_with_cell_targets():
+    head = build(HEAD)
     with pytest.raises(TypeError, match='BasePointLoss'):
-        with recorded_assignment(torch.nn.L1Loss()):
-            pass
+        head.loss_by_feat(hand_maps(), [torch.zeros(0, 2)],
+                          loss_fn=torch.nn.L1Loss())
 
 
 # --------------------------------------------------------------- counters
@@ -263,7 +256,7 @@ def test_counter_flip_tta_averages_logits_like_the_core_keeps_offsets():
     counter = build({**TINY_COUNTER, 'test_cfg': dict(flip=True)}).eval()
     torch.nn.init.normal_(counter.head.offset.weight, std=0.5)
     x = torch.randn(1, 3, 64, 96)
-    maps = counter.predict_maps(x)
+    maps = counter.predict_maps(x)  # the core counter's flip TTA
     with torch.no_grad():
         plain = counter._forward(x)
         expected = flip_averaged_logits(lambda t: counter._forward(t)[:, :1],
@@ -322,7 +315,7 @@ def test_inference_api_returns_refined_points():
 # ------------------------------------------------------------------- semi
 
 def semi_counter(**semi_train_cfg):
-    return build(dict(type='OffsetSemiPointCounter', counter=TINY_COUNTER,
+    return build(dict(type='SemiPointCounter', counter=TINY_COUNTER,
                       semi_train_cfg=semi_train_cfg))
 
 
@@ -339,8 +332,8 @@ def teacher_maps():
 
 def test_teacher_offsets_place_the_pseudo_points():
     model = semi_counter()
-    points, confidences = model.pseudo_points(teacher_maps(),
-                                              [sample(img_shape=(16, 24))])
+    points, confidences = model.teacher.head.pseudo_points_by_feat(
+        teacher_maps(), [(16, 24)])
     # Centres (9.5, 5.5) and (17.5, 9.5) plus the teacher's offsets.
     assert points[0].tolist() == [[10.5, 4.5], [16.0, 10.0]]
     assert confidences[0].tolist() == [1.0, 0.0]
@@ -401,10 +394,9 @@ def test_semi_loss_mixes_offsets_like_the_point_losses(monkeypatch):
     assert out['loss_offset'].item() == pytest.approx((3 + 2 * 6) / 3)
     assert (out['sup_offset'].item(), out['unsup_offset'].item()) == (3, 6)
     assert [k for k in out if 'loss' in k] == ['loss_semi', 'loss_offset']
-    with pytest.raises(TypeError, match='OffsetPointCounter'):
-        build(dict(type='OffsetSemiPointCounter', counter={
-            **TINY_COUNTER, 'type': 'PointCounter',
-            'head': {**HEAD, 'type': 'PointClassificationHead'}}))
+    assert list(out) == ['loss_semi', 'loss_offset', 'sup', 'unsup',
+                         'sup_offset', 'unsup_offset', 'unsup_weight',
+                         'pseudo_points', 'pseudo_confident']
 
 
 # ----------------------------------------------------------------- metric

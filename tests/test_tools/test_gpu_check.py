@@ -142,8 +142,8 @@ def test_half_precision_pseudo_points_fail_the_autocast_check(
         monkeypatch, data_root):
     """Pseudo-points left in the logits' dtype (the rounding bug of
     cell_points under autocast) are caught."""
-    import p2r_mm.models.counters.pseudo_labels as pseudo_labels
-    cell_points = pseudo_labels.cell_points
+    import p2r_mm.models.utils.pseudo_points as pseudo_points
+    cell_points = pseudo_points.cell_points
 
     def rounded(logit_map, *args, **kwargs):
         points, values = cell_points(logit_map, *args, **kwargs)
@@ -152,7 +152,7 @@ def test_half_precision_pseudo_points_fail_the_autocast_check(
     checks.common.ensure_data(data_root, quick=True)
     cfg = checks.common.paper_config(data_root, True, batch_size=4)
     batch = checks.common.one_batch(cfg)
-    monkeypatch.setattr(pseudo_labels, 'cell_points', rounded)
+    monkeypatch.setattr(pseudo_points, 'cell_points', rounded)
     bad = checks.correctness.check_semi_amp(CPU, cfg, batch)
     assert not bad['passed'] and 'float32: False' in bad['note']
 

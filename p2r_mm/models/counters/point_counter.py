@@ -15,9 +15,14 @@ from .tiling import tiled_logits
 class PointCounter(BaseModel):
     """Predicts one logit per stride-4 cell; count = cells with logit > 0.
 
+    The counter only runs the network: the head turns its maps into losses
+    (``loss_by_feat``), predictions (``predict_by_feat``) and
+    pseudo-labels, whatever its number of channels.
+
     Args:
         backbone, neck, head (dict): configs of the three parts; the head is
-            a :class:`PointClassificationHead` (its ``loss`` picks P2R/P2P).
+            a :class:`PointClassificationHead` or a subclass (its ``loss``
+            picks P2R/P2P).
         data_preprocessor (dict): defaults to ``CountingDataPreprocessor``.
         train_cfg (dict, optional): unused by the supervised counter; kept
             for MMEngine/MMDetection config compatibility.
@@ -25,13 +30,15 @@ class PointCounter(BaseModel):
             predicts large inputs tile by tile (sizes in pixels, multiples
             of 32) to bound memory (see :meth:`tiled_logits`);
             ``flip=True`` is horizontal-flip test-time augmentation: the
-            logits of the input and of its mirror image (mirrored back)
-            are averaged before thresholding (see
+            maps of the input and of its mirror image (mirrored back) are
+            merged by the head's ``merge_flipped`` (the core head averages
+            the logits) before thresholding (see
             :func:`flip_averaged_logits`).
 
     Modes of ``forward``: 'loss' -> dict of losses, 'predict' -> list of
     :class:`CrowdDataSample` with ``pred_*`` fields (points in original
-    image pixels), 'tensor' -> (B, 1, H/4, W/4) logits.
+    image pixels), 'tensor' -> the head's (B, C, H/4, W/4) maps (C = 1 for
+    the core head: the logits).
     """
 
     def __init__(self,
@@ -86,13 +93,21 @@ class PointCounter(BaseModel):
     def predict(self, inputs: Tensor,
                 data_samples: Sequence[CrowdDataSample],
                 rescale: bool = True) -> List[CrowdDataSample]:
-        logits = predict_logits(self._forward, inputs, self.test_cfg,
-                             self.stride, self.head.sub_cells)
-        return self.head.predict_by_logits(logits, data_samples, rescale)
+        return self.head.predict_by_feat(self.predict_maps(inputs),
+                                         data_samples, rescale)
+
+    @torch.no_grad()
+    def predict_maps(self, inputs: Tensor) -> Tensor:
+        """(B, 3, H, W) preprocessed inputs -> the head's (B, C, H/s, W/s)
+        maps as ``test_cfg`` says (tiles, flip merged by the head's
+        ``merge_flipped``): what prediction thresholds."""
+        return predict_logits(self._forward, inputs, self.test_cfg,
+                              self.stride, self.head.sub_cells,
+                              self.head.merge_flipped)
 
     @torch.no_grad()
     def tiled_logits(self, inputs: Tensor) -> Tensor:
-        """Logits of a large input computed tile by tile (see
+        """The maps of a large input computed tile by tile (see
         :func:`tiled_logits`)."""
         return tiled_logits(self._forward, inputs, self.test_cfg['tile'],
                             self.stride)

@@ -11,7 +11,6 @@ from p2r_mm.evaluation.metrics import pseudo_label_quality
 from p2r_mm.registry import MODELS
 from p2r_mm.structures import CrowdDataSample
 from ..utils import cutout_cell_weights, fill_boxes
-from .pseudo_labels import pseudo_points_from_logits
 
 DEFAULT_SEMI_TRAIN_CFG = dict(
     pseudo_logit_thr=0.0, confidence_thr=0.7, teacher_bn='batch',
@@ -31,9 +30,11 @@ class SemiPointCounter(BaseModel):
     same crops, with a cutout):
 
     - ``L_sup``: the student's point loss on the labelled crops;
-    - pseudo-labels: the teacher's logits on the weak view, no gradient;
-      every cell with logit >= ``pseudo_logit_thr`` is a pseudo-point,
-      confidence 1 if sigmoid(logit) > ``confidence_thr`` else 0;
+    - pseudo-labels: the teacher's maps on the weak view, no gradient,
+      turned into points by its head (``pseudo_points_by_feat``; the core
+      head: every cell with logit >= ``pseudo_logit_thr`` is a
+      pseudo-point, confidence 1 if sigmoid(logit) > ``confidence_thr``
+      else 0);
     - ``L_unsup``: the student's point loss on the strong view against the
       pseudo-points, confidences as point weights, cutout cells weighted 0
       (see :func:`~p2r_mm.models.utils.cutout_cell_weights`); the
@@ -42,6 +43,8 @@ class SemiPointCounter(BaseModel):
       the official code multiplies the normalised view by its cut mask;
       None keeps the pixels the pipeline left there);
     - total ``(L_sup + w * L_unsup) / (1 + w)``, ``w = self.unsup_weight``
+      (each further loss of the head, e.g. an offset regression, is mixed
+      alike: see :meth:`loss`),
       set by ``UnsupWeightHook``, with ``self.unsup_started`` (False during
       the burn-in). The unlabelled branch runs once started or when w > 0;
       before, it is skipped when ``skip_unsup_when_unweighted`` (it would
@@ -163,22 +166,29 @@ class SemiPointCounter(BaseModel):
     def loss(self, multi_batch_inputs: Dict[str, Tensor],
              multi_batch_data_samples: Dict[str, List[CrowdDataSample]]
              ) -> Dict[str, Tensor]:
-        l_sup = self.student.loss(multi_batch_inputs['sup'],
-                                  multi_batch_data_samples['sup'])[
-                                      'loss_point']
+        """Every loss of the student's head, mixed as
+        ``(sup + w * unsup) / (1 + w)``: the head's ``loss_point`` as
+        ``loss_semi`` (logged as ``sup`` and ``unsup``), any other
+        ``loss_<name>`` of the head under its own name (logged as
+        ``sup_<name>`` and ``unsup_<name>``), then ``unsup_weight`` and
+        the pseudo-label statistics."""
+        sup = self.student.loss(multi_batch_inputs['sup'],
+                                multi_batch_data_samples['sup'])
         weight = float(self.unsup_weight)
-        zero = l_sup.new_zeros(())
-        l_unsup, stats = zero, dict(pseudo_points=zero,
-                                    pseudo_confident=zero)
+        zero = sup['loss_point'].new_zeros(())
+        unsup = {key: zero for key in sup}
+        stats = dict(pseudo_points=zero, pseudo_confident=zero)
         if self.unsup_branch_runs(multi_batch_inputs):
-            l_unsup, stats = self.unsup_loss(multi_batch_inputs,
+            unsup, stats = self.unsup_losses(multi_batch_inputs,
                                              multi_batch_data_samples)
-        return dict(
-            loss_semi=(l_sup + weight * l_unsup) / (1 + weight),
-            sup=l_sup.detach(),
-            unsup=l_unsup.detach(),
-            unsup_weight=l_sup.new_tensor(weight),
-            **stats)
+        losses = {
+            _mixed_name(key): (sup[key] + weight * unsup[key]) / (1 + weight)
+            for key in sup
+        }
+        for key in sup:
+            losses['sup' + _log_suffix(key)] = sup[key].detach()
+            losses['unsup' + _log_suffix(key)] = unsup[key].detach()
+        return dict(losses, unsup_weight=zero.new_tensor(weight), **stats)
 
     def unsup_branch_runs(self, inputs: Dict[str, Tensor]) -> bool:
         """Whether this step runs the unlabelled branch: the batch has
@@ -191,7 +201,7 @@ class SemiPointCounter(BaseModel):
                           confidences: List[Tensor],
                           weak: List[CrowdDataSample]) -> Dict[str, float]:
         """What the unlabelled branch logs about the pseudo-points (see
-        :meth:`unsup_loss`), as floats."""
+        :meth:`unsup_losses`), as floats."""
         n_total = sum(len(p) for p in points)
         stats = dict(
             pseudo_points=n_total / len(points),
@@ -204,31 +214,34 @@ class SemiPointCounter(BaseModel):
                 **(quality if isinstance(quality, dict) else {})))
         return stats
 
-    def unsup_loss(self, inputs: Dict[str, Tensor],
-                   samples: Dict[str, List[CrowdDataSample]]):
-        """The student's loss on the strong view against the teacher's
-        pseudo-points. Returns the loss and the logged statistics (0-dim
-        tensors): ``pseudo_points`` (mean per image), ``pseudo_confident``
-        (the confident fraction) and, with ``pseudo_quality``, their
-        quality against the hidden annotations."""
+    def unsup_losses(self, inputs: Dict[str, Tensor],
+                     samples: Dict[str, List[CrowdDataSample]]
+                     ) -> Tuple[Dict[str, Tensor], Dict[str, Tensor]]:
+        """The student head's losses on the strong view against the
+        teacher head's pseudo-points (``loss_by_feat`` with the
+        unlabelled loss, confidences as point weights, cutout cells
+        weighted 0). Returns the losses and the logged statistics (0-dim
+        tensors): ``pseudo_points`` (mean per image),
+        ``pseudo_confident`` (the confident fraction) and, with
+        ``pseudo_quality``, their quality against the hidden
+        annotations."""
         stride = self.student.stride
         weak = samples['unsup_teacher']
         with torch.no_grad():
-            teacher_logits = self.teacher._forward(inputs['unsup_teacher'])
-            points, confidences = pseudo_points_from_logits(
-                teacher_logits, stride,
-                [s.metainfo['img_shape'][:2] for s in weak],
+            teacher_maps = self.teacher._forward(inputs['unsup_teacher'])
+            points, confidences = self.teacher.head.pseudo_points_by_feat(
+                teacher_maps, [s.metainfo['img_shape'][:2] for s in weak],
                 self.semi_train_cfg['pseudo_logit_thr'],
                 self.semi_train_cfg['confidence_thr'])
         strong, boxes = self.strong_input(inputs, samples)
-        logits = self.student._forward(strong)
-        _, _, h, w = logits.shape
-        pixel_weights = cutout_cell_weights(boxes, h, w, stride,
-                                            logits.device)
-        loss = self.unsup_loss_fn(logits, points, stride, confidences,
-                                  pixel_weights)
+        maps = self.student._forward(strong)
+        _, _, h, w = maps.shape
+        pixel_weights = cutout_cell_weights(boxes, h, w, stride, maps.device)
+        losses = self.student.head.loss_by_feat(
+            maps, points, confidences, pixel_weights,
+            loss_fn=self.unsup_loss_fn)
         stats = self.pseudo_statistics(points, confidences, weak)
-        return loss, {k: logits.new_tensor(v) for k, v in stats.items()}
+        return losses, {k: maps.new_tensor(v) for k, v in stats.items()}
 
     def strong_input(self, inputs: Dict[str, Tensor],
                      samples: Dict[str, List[CrowdDataSample]]
@@ -255,3 +268,20 @@ class SemiPointCounter(BaseModel):
                 'unlabelled images (LoadCrowdAnnotations in the unlabelled '
                 f'pipeline); none for {missing[0]}')
         return [s.gt_points for s in samples]
+
+
+def _mixed_name(key: str) -> str:
+    """Name of the mixed loss of a head's loss ``key``: the point loss is
+    ``loss_semi``, any other keeps its name."""
+    return 'loss_semi' if key == 'loss_point' else key
+
+
+def _log_suffix(key: str) -> str:
+    """Suffix of the logged ``sup``/``unsup`` parts of a head's loss
+    ``key``: none for ``loss_point``, ``_<name>`` for ``loss_<name>``."""
+    if key == 'loss_point':
+        return ''
+    if not key.startswith('loss_'):
+        raise ValueError(f'head loss {key!r} must be named loss_<name> '
+                         '(MMEngine sums the keys that contain "loss")')
+    return '_' + key[len('loss_'):]

@@ -1,6 +1,8 @@
-"""The logit map a counter predicts from at test time: the whole input or
-tile by tile, optionally averaged with that of the mirrored input.
+"""The maps a counter predicts from at test time: the whole input or tile
+by tile, optionally merged with those of the mirrored input.
 
+Any number of channels: how the two views of flip test-time augmentation
+merge is the head's (``merge_flipped``), everything else is per cell.
 Shared by :class:`PointCounter` and by the onnxruntime backend
 (``p2r_mm.apis.OnnxCounter``), so both read ``test_cfg`` alike.
 """
@@ -40,11 +42,14 @@ def mirror_cells(logits: Tensor, block: int = 1) -> Tensor:
 
 @torch.no_grad()
 def flip_averaged_logits(logits_fn: Callable[[Tensor], Tensor],
-                         inputs: Tensor, stride: int,
-                         sub_cells: int = 1) -> Tensor:
-    """Horizontal-flip test-time augmentation: the mean of the logits of
-    ``inputs`` and those of the mirrored ``inputs`` mapped back, taken
-    before any threshold.
+                         inputs: Tensor,
+                         stride: int,
+                         sub_cells: int = 1,
+                         merge: Optional[Callable[[Tensor, Tensor],
+                                                  Tensor]] = None) -> Tensor:
+    """Horizontal-flip test-time augmentation: the maps of ``inputs`` and
+    those of the mirrored ``inputs`` mapped back, merged by ``merge``
+    (default: their mean, taken before any threshold).
 
     The mirror is that of the whole (padded) input (the data preprocessor
     pads to 32), so the decoder cell ``k`` of a ``K``-cell row maps exactly
@@ -60,15 +65,17 @@ def flip_averaged_logits(logits_fn: Callable[[Tensor], Tensor],
     same model). So the blocks are mirrored, their inner order kept.
 
     Args:
-        logits_fn: (B, 3, H, W) inputs -> (B, 1, H / stride, W / stride).
+        logits_fn: (B, 3, H, W) inputs -> (B, C, H / stride, W / stride).
         inputs (Tensor): (B, 3, H, W), W a multiple of
             ``stride * sub_cells``.
         stride (int): input pixels per cell.
         sub_cells (int): output cells per decoder cell along a row (the
             head's ``sub_cells``).
+        merge (callable, optional): (maps, mirrored maps mapped back) ->
+            merged maps, the head's ``merge_flipped``; None averages.
 
     Returns:
-        Tensor: (B, 1, H / stride, W / stride) averaged logits.
+        Tensor: (B, C, H / stride, W / stride) merged maps.
     """
     width = inputs.shape[-1]
     if width % (stride * sub_cells):
@@ -77,16 +84,24 @@ def flip_averaged_logits(logits_fn: Callable[[Tensor], Tensor],
                          f'decoder stride), got {width} (pad the input)')
     logits = logits_fn(inputs)
     mirrored = mirror_cells(logits_fn(inputs.flip(-1)), sub_cells)
-    return (logits + mirrored) / 2
+    if merge is None:
+        return (logits + mirrored) / 2
+    return merge(logits, mirrored)
 
 
-def predict_logits(forward: Callable[[Tensor], Tensor], inputs: Tensor,
-                   test_cfg: dict, stride: int, sub_cells: int = 1) -> Tensor:
-    """The logits to threshold, as ``test_cfg`` says.
+def predict_logits(forward: Callable[[Tensor], Tensor],
+                   inputs: Tensor,
+                   test_cfg: dict,
+                   stride: int,
+                   sub_cells: int = 1,
+                   merge_flipped: Optional[Callable[[Tensor, Tensor],
+                                                    Tensor]] = None
+                   ) -> Tensor:
+    """The maps to threshold, as ``test_cfg`` says.
 
     Args:
-        forward: the network, (B, 3, h, w) -> (B, 1, h / stride,
-            w / stride) logits.
+        forward: the network, (B, 3, h, w) -> (B, C, h / stride,
+            w / stride) maps.
         inputs (Tensor): (B, 3, H, W) preprocessed inputs.
         test_cfg (dict): ``tile=dict(size, overlap)`` (pixels) predicts
             tile by tile (:func:`tiled_logits`); ``flip=True`` averages with
@@ -95,14 +110,17 @@ def predict_logits(forward: Callable[[Tensor], Tensor], inputs: Tensor,
         stride (int): the output stride of ``forward``.
         sub_cells (int): output cells per decoder cell along a row (see
             :func:`flip_averaged_logits`).
+        merge_flipped (callable, optional): how the two flip views merge,
+            the head's ``merge_flipped`` (None averages).
 
     Returns:
-        Tensor: (B, 1, H / stride, W / stride) logits.
+        Tensor: (B, C, H / stride, W / stride) maps.
     """
     logits_fn = forward
     if test_cfg.get('tile') is not None:
         def logits_fn(x):
             return tiled_logits(forward, x, test_cfg['tile'], stride)
     if test_cfg.get('flip', False):
-        return flip_averaged_logits(logits_fn, inputs, stride, sub_cells)
+        return flip_averaged_logits(logits_fn, inputs, stride, sub_cells,
+                                    merge_flipped)
     return logits_fn(inputs)

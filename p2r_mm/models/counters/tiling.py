@@ -1,7 +1,8 @@
-"""Sliding-window prediction: where the tiles go, and the stitched logits.
+"""Sliding-window prediction: where the tiles go, and the stitched maps.
 
 Shared by :class:`PointCounter` and by the onnxruntime backend
-(``p2r_mm.apis.OnnxCounter``), whose networks differ but tile alike.
+(``p2r_mm.apis.OnnxCounter``), whose networks differ but tile alike; any
+number of channels (every channel of a cell comes from the same tile).
 """
 from typing import Callable, List, Optional, Tuple
 
@@ -61,7 +62,8 @@ def check_tile_cfg(tile: Optional[dict]) -> None:
 @torch.no_grad()
 def tiled_logits(forward: Callable[[Tensor], Tensor], inputs: Tensor,
                  tile: dict, stride: int) -> Tensor:
-    """Logits of a large input computed tile by tile.
+    """Maps (any number of channels) of a large input computed tile by
+    tile.
 
     Tiles of ``tile['size']`` pixels overlap by ``tile['overlap']``; the
     overlap is split at its middle, so every cell takes its logit from
@@ -71,22 +73,24 @@ def tiled_logits(forward: Callable[[Tensor], Tensor], inputs: Tensor,
     prediction.
 
     Args:
-        forward: (B, 3, h, w) inputs -> (B, 1, h / stride, w / stride)
-            logits.
+        forward: (B, 3, h, w) inputs -> (B, C, h / stride, w / stride)
+            maps.
         inputs (Tensor): (B, 3, H, W), H and W multiples of 32.
         tile (dict): ``size`` and ``overlap``, pixels.
         stride (int): the output stride of ``forward``.
 
     Returns:
-        Tensor: (B, 1, H / stride, W / stride) logits.
+        Tensor: (B, C, H / stride, W / stride) maps.
     """
     B, _, H, W = inputs.shape
     s = stride
-    logits = inputs.new_zeros(B, 1, H // s, W // s)
+    logits = None
     for y0, y1, cy0, cy1 in tile_spans(H, tile['size'], tile['overlap'], s):
         for x0, x1, cx0, cx1 in tile_spans(W, tile['size'], tile['overlap'],
                                            s):
             out = forward(inputs[:, :, y0:y1, x0:x1])
+            if logits is None:  # the channels are known from the first tile
+                logits = inputs.new_zeros(B, out.shape[1], H // s, W // s)
             logits[:, :, cy0 // s:cy1 // s, cx0 // s:cx1 // s] = \
                 out[:, :, (cy0 - y0) // s:(cy1 - y0) // s,
                     (cx0 - x0) // s:(cx1 - x0) // s]

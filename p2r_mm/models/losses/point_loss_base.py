@@ -1,39 +1,29 @@
-"""What P2RLoss and P2PLoss share: input checks and the weighted per-cell
-BCE that turns a target assignment into a loss (cell geometry is in
-:mod:`p2r_mm.models.utils.cell_geometry`).
+"""What P2RLoss and P2PLoss share: input checks, and the weighted per-cell
+BCE that turns cell targets into a loss.
 
-The two losses differ only in how cells are given targets (see
-:meth:`BasePointLoss.assign`); everything else lives here once.
+The two losses differ only in their assigner (a ``TASK_UTILS`` component,
+see :mod:`p2r_mm.models.task_modules`), which gives every cell its target;
+everything else lives here once.
 """
-from typing import List, NamedTuple, Optional, Sequence
+from typing import List, Optional, Sequence
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 
-
-class CellTargets(NamedTuple):
-    """Per-cell supervision of a batch, cells flattened to (B * h * w,).
-
-    Attributes:
-        target: 1. at positive cells, 0. elsewhere.
-        owner: index (into the batch's concatenated points) of the point a
-            cell is supervised for, -1 for none. The point's weight
-            multiplies the cell's loss weight.
-        weight: optional extra per-cell weight (e.g. 0 for cells a loss
-            chooses to ignore); None means 1.
-    """
-    target: Tensor
-    owner: Tensor
-    weight: Optional[Tensor] = None
+from ..task_modules import BaseCellAssigner, CellTargets
 
 
 class BasePointLoss(nn.Module):
     """Weighted BCE over the cells of a logit map, targets from points.
 
     Call signature (shared by every point loss):
-    ``loss(logits, points, stride, point_weights=None, pixel_weights=None)``
+    ``loss(logits, points, stride, point_weights=None, pixel_weights=None)``,
+    which is :meth:`get_targets` (the assigner's :class:`CellTargets`)
+    followed by :meth:`loss_by_targets`; a head that needs the targets
+    too (e.g. for a regression of its own on the positives) calls the two
+    itself, so the assignment runs once.
 
     Args:
         pos_weight (float): weight of a positive cell's BCE.
@@ -42,15 +32,18 @@ class BasePointLoss(nn.Module):
         loss_weight (float): factor on the batch mean.
 
     Per image, the cell weight is ``(pos_weight if positive else 1)
-    * point_weights[owner] (1 if no owner) * pixel_weights * extra weight``
-    and the image loss is ``sum(weight * BCE) / (h * w)``. An image without
-    points has the loss ``empty_weight * mean(BCE against 0)`` over every
-    cell, ``pixel_weights`` not applied: the official P2R loss
-    (Elin24/P2RLoss ``losses/p2rloss.py``, branch ``seq.size(0) < 1``)
-    takes no mask there, so an unlabelled crop where the teacher sees no
-    head is pushed to "no head" everywhere, its cut-out part included. The
-    result is ``loss_weight`` times the mean over the batch.
+    * CellTargets.weight`` (the assigner's: the owner's point weight, the
+    pixel weight on images with points, 0 for ignored cells) and the image
+    loss is ``sum(weight * BCE) / (h * w)``. An image without points has
+    the loss ``empty_weight * mean(BCE against 0)`` over every cell (the
+    assigner applies no pixel weight there: see
+    :class:`~p2r_mm.models.task_modules.BaseCellAssigner`). The result is
+    ``loss_weight`` times the mean over the batch.
+
+    Subclasses set ``self.assigner``.
     """
+
+    assigner: BaseCellAssigner
 
     def __init__(self,
                  pos_weight: float = 2.0,
@@ -61,9 +54,15 @@ class BasePointLoss(nn.Module):
         self.empty_weight = float(empty_weight)
         self.loss_weight = float(loss_weight)
 
-    def assign(self, logits: Tensor, points: Tensor, point_batch: Tensor,
-               stride: int) -> CellTargets:
-        """Give every cell a target.
+    def assign(self,
+               logits: Tensor,
+               points: Tensor,
+               point_batch: Tensor,
+               stride: int,
+               point_weights: Optional[Tensor] = None,
+               pixel_weights: Optional[Tensor] = None) -> CellTargets:
+        """This loss's assigner on flat inputs (see
+        :meth:`BaseCellAssigner.assign`).
 
         Args:
             logits (Tensor): (B, h, w), detached.
@@ -71,16 +70,20 @@ class BasePointLoss(nn.Module):
                 points concatenated.
             point_batch (Tensor): (P,) long, the image of each point.
             stride (int): input pixels per cell.
+            point_weights (Tensor, optional): (P,) in [0, 1].
+            pixel_weights (Tensor, optional): (B, 1, h, w) in [0, 1].
         """
-        raise NotImplementedError
+        return self.assigner.assign(logits, points, point_batch, stride,
+                                    point_weights, pixel_weights)
 
-    def forward(self,
-                logits: Tensor,
-                points: Sequence[Tensor],
-                stride: int,
-                point_weights: Optional[Sequence[Tensor]] = None,
-                pixel_weights: Optional[Tensor] = None) -> Tensor:
-        """
+    def get_targets(self,
+                    logits: Tensor,
+                    points: Sequence[Tensor],
+                    stride: int,
+                    point_weights: Optional[Sequence[Tensor]] = None,
+                    pixel_weights: Optional[Tensor] = None) -> CellTargets:
+        """The cell targets of a batch, inputs checked.
+
         Args:
             logits (Tensor): (B, 1, h, w), one logit per cell.
             points (list[Tensor]): B tensors (N_b, 2), (x, y) in input pixels;
@@ -92,49 +95,63 @@ class BasePointLoss(nn.Module):
                 applied to the images that have points.
 
         Returns:
-            Tensor: scalar loss.
+            CellTargets: cells flattened to (B * h * w,); owners index the
+            batch's points concatenated in image order.
         """
         self._check_inputs(logits, points, stride, point_weights,
                            pixel_weights)
         B, _, h, w = logits.shape
         device = logits.device
-        # BCE and target assignment in float32, whatever the logits' dtype
-        # (fp16 under --amp; the distances would overflow or mismatch).
-        flat_logits = logits.reshape(B * h * w).float()
         counts = [len(p) for p in points]
         point_batch = torch.repeat_interleave(
             torch.arange(B, device=device),
             torch.tensor(counts, device=device))
         all_points = torch.cat([p.reshape(-1, 2) for p in points]).to(
             device=device, dtype=torch.float32)
+        all_point_weights = None
+        if point_weights is not None:
+            all_point_weights = torch.cat(
+                [pw.reshape(-1) for pw in point_weights]).to(device)
+        # Target assignment in float32, whatever the logits' dtype (fp16
+        # under --amp; the distances would overflow or mismatch).
+        return self.assign(
+            logits.detach().reshape(B, h, w).float(), all_points,
+            point_batch, int(stride), all_point_weights, pixel_weights)
 
-        targets = self.assign(flat_logits.detach().reshape(B, h, w),
-                              all_points, point_batch, int(stride))
-
+    def loss_by_targets(self, logits: Tensor,
+                        targets: CellTargets) -> Tensor:
+        """The weighted BCE of (B, 1, h, w) ``logits`` against
+        ``targets`` (from :meth:`get_targets`, ``empty`` filled): a
+        scalar."""
+        B, _, h, w = logits.shape
+        if targets.empty is None:
+            raise ValueError('the cell targets do not say which images are '
+                             'empty (CellTargets.empty is None): build them '
+                             'with an assigner\'s assign()')
+        # BCE in float32, whatever the logits' dtype (fp16 under --amp).
+        flat_logits = logits.reshape(B * h * w).float()
         weight = torch.where(targets.target > 0,
                              flat_logits.new_tensor(self.pos_weight),
                              flat_logits.new_tensor(1.0))
-        if point_weights is not None:
-            all_point_weights = torch.cat(
-                [pw.reshape(-1) for pw in point_weights]).to(weight)
-            owned = targets.owner >= 0
-            weight = weight.masked_scatter(
-                owned, weight[owned] * all_point_weights[targets.owner[owned]])
         if targets.weight is not None:
             weight = weight * targets.weight
-        is_empty = torch.tensor([n == 0 for n in counts], device=device)
-        if pixel_weights is not None:
-            # the empty branch takes no pixel mask (see the class docstring)
-            pixel = pixel_weights.reshape(B, h * w).to(weight)
-            pixel = torch.where(is_empty[:, None], 1.0, pixel)
-            weight = weight * pixel.reshape(B * h * w)
-
         bce = F.binary_cross_entropy_with_logits(
             flat_logits, targets.target, reduction='none')
         per_image = (weight * bce).reshape(B, h * w).sum(dim=1) / (h * w)
-        per_image = torch.where(is_empty, per_image * self.empty_weight,
+        per_image = torch.where(targets.empty, per_image * self.empty_weight,
                                 per_image)
         return self.loss_weight * per_image.mean()
+
+    def forward(self,
+                logits: Tensor,
+                points: Sequence[Tensor],
+                stride: int,
+                point_weights: Optional[Sequence[Tensor]] = None,
+                pixel_weights: Optional[Tensor] = None) -> Tensor:
+        """The loss: arguments of :meth:`get_targets`; returns a scalar."""
+        return self.loss_by_targets(
+            logits, self.get_targets(logits, points, stride, point_weights,
+                                     pixel_weights))
 
     @staticmethod
     def _check_inputs(logits: Tensor, points: Sequence[Tensor], stride: int,

@@ -5,7 +5,6 @@ _base_ = ['../../../configs/supervised/synthetic_5pct.py']
 custom_imports = dict(imports=['projects.offset_head.offset_head'],
                       allow_failed_imports=False)
 model = dict(
-    type='OffsetPointCounter',
     head=dict(type='OffsetPointHead', offset_reach=1.0,
               offset_loss=dict(type='SubCellOffsetLoss', beta=1.0,
                                loss_weight=1.0)))

@@ -7,9 +7,7 @@ _base_ = ['../../../configs/p2r/synthetic_5pct.py']
 custom_imports = dict(imports=['projects.offset_head.offset_head'],
                       allow_failed_imports=False)
 model = dict(
-    type='OffsetSemiPointCounter',
     counter=dict(
-        type='OffsetPointCounter',
         head=dict(type='OffsetPointHead', offset_reach=1.0,
                   offset_loss=dict(type='SubCellOffsetLoss', beta=1.0,
                                    loss_weight=1.0))))

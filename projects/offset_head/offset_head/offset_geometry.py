@@ -47,7 +47,7 @@ def points_to_original(points: Tensor, sample: CrowdDataSample,
                        map_size: Tuple[int, int], stride: int,
                        rescale: bool = True) -> Tensor:
     """Input-pixel points of ``sample`` to original-image pixels, exactly
-    as ``PointClassificationHead.predict_by_logits`` maps its points:
+    as ``PointClassificationHead.predict_by_feat`` maps its points:
     undo the flip (with the unpadded input width) and the resize when
     ``rescale`` and the sample has a ``scale_factor``; else unchanged.
 

@@ -1,12 +1,10 @@
 """Smooth-L1 loss of predicted sub-cell offsets toward the assigned points."""
-from typing import Optional
-
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 
-from p2r_mm.models.losses import CellTargets
+from p2r_mm.models.task_modules import CellTargets
 from p2r_mm.models.utils import cell_centers
 from p2r_mm.registry import MODELS
 
@@ -23,10 +21,10 @@ class SubCellOffsetLoss(nn.Module):
     its point cannot predict it; the clamp keeps the target reachable).
     Cells that are not positive contribute nothing.
 
-    A supervised cell's weight is ``CellTargets.weight`` (1 if None) times
-    its point's weight (a pseudo-point's confidence: unconfident
-    pseudo-points give no offset loss) times its pixel weight (0 in a
-    cutout). The loss is normalised as the point loss is (per image, a sum
+    A supervised cell's weight is ``CellTargets.weight`` (1 if None): the
+    assigner's product of its point's weight (a pseudo-point's confidence:
+    unconfident pseudo-points give no offset loss) and its pixel weight (0
+    in a cutout). The loss is normalised as the point loss is (per image, a sum
     over cells divided by the number of cells ``h * w``, then the batch
     mean), so ``loss_weight`` weighs a positive cell's offset error
     against its BCE.
@@ -48,20 +46,16 @@ class SubCellOffsetLoss(nn.Module):
                 targets: CellTargets,
                 points: Tensor,
                 stride: int,
-                max_offset: float,
-                point_weights: Optional[Tensor] = None,
-                pixel_weights: Optional[Tensor] = None) -> Tensor:
+                max_offset: float) -> Tensor:
         """
         Args:
             offsets (Tensor): (B, 2, h, w) predicted (dx, dy), input pixels.
-            targets (CellTargets): the point loss's assignment of these
-                cells, flattened to (B * h * w,).
+            targets (CellTargets): the point loss's cell targets (its
+                assigner's, weights included), flattened to (B * h * w,).
             points (Tensor): (P, 2) (x, y) input pixels, the batch's points
                 concatenated in the order the point loss saw them.
             stride (int): input pixels per cell.
             max_offset (float): the head's offset bound, input pixels.
-            point_weights (Tensor, optional): (P,) in [0, 1].
-            pixel_weights (Tensor, optional): (B, 1, h, w) in [0, 1].
 
         Returns:
             Tensor: scalar loss.
@@ -86,10 +80,6 @@ class SubCellOffsetLoss(nn.Module):
         weight = torch.ones_like(per_cell)
         if targets.weight is not None:
             weight = weight * targets.weight[cells].to(weight)
-        if point_weights is not None:
-            weight = weight * point_weights.reshape(-1)[owner].to(weight)
-        if pixel_weights is not None:
-            weight = weight * pixel_weights.reshape(-1)[cells].to(weight)
         per_image = per_cell.new_zeros(B).index_add(
             0, cells // (h * w), weight * per_cell) / (h * w)
         # `+ 0 * offsets.sum()`: a batch without positives still reaches

@@ -97,3 +97,26 @@ def test_bad_test_cfg_is_named():
         narrow_counter(test_cfg=dict(flips=True))
     check_test_cfg(None)
     check_test_cfg(dict(flip=False, tile=None))
+
+
+def test_multi_channel_maps_tile_and_merge_through_the_head_hook():
+    # A two-channel 'network': tiling keeps every channel of a cell from
+    # one tile, and the flip views merge as the given hook says.
+    def two_channels(x):
+        cells = x[:, :1, ::4, ::4]
+        return torch.cat([cells, 10 * cells], dim=1)
+
+    x = torch.randn(1, 3, 64, 96)
+    tiled = predict_logits(two_channels, x,
+                           dict(tile=dict(size=64, overlap=32)), 4)
+    torch.testing.assert_close(tiled, two_channels(x))
+
+    def keep_first_view(maps, mirrored):
+        return torch.cat([(maps[:, :1] + mirrored[:, :1]) / 2, maps[:, 1:]],
+                         dim=1)
+
+    merged = predict_logits(two_channels, x, dict(flip=True), 4, 1,
+                            keep_first_view)
+    averaged = flip_averaged_logits(two_channels, x, 4)
+    torch.testing.assert_close(merged[:, :1], averaged[:, :1])
+    torch.testing.assert_close(merged[:, 1:], two_channels(x)[:, 1:])

@@ -71,21 +71,21 @@ def test_predict_maps_cells_back_to_the_original_image():
     logits[0, 0, 15, 15] = 9.0  # in the padding: not a head
     sample = CrowdDataSample(
         metainfo=dict(img_shape=(60, 50), scale_factor=(0.5, 0.5)))
-    out = head.predict_by_logits(logits, [sample])[0]
+    out = head.predict_by_feat(logits, [sample])[0]
     assert out.pred_count == 1
     assert out.pred_points.tolist() == [[27.5, 19.5]]  # (x + .5) * 2 - .5
     assert out.pred_logits.shape == (1, 15, 13)
     # A flipped input: x is mirrored in the 50-wide input first.
     sample = CrowdDataSample(metainfo=dict(
         img_shape=(60, 50), scale_factor=(0.5, 0.5), flip=True))
-    out = head.predict_by_logits(logits, [sample])[0]
+    out = head.predict_by_feat(logits, [sample])[0]
     assert out.pred_points.tolist() == [[(49 - 13.5 + .5) * 2 - .5, 19.5]]
 
 
 def test_predict_without_img_shape_uses_the_whole_map():
     model = narrow_counter()
     logits = torch.full((1, 1, 8, 6), 1.0)
-    out = model.head.predict_by_logits(logits, [CrowdDataSample()])[0]
+    out = model.head.predict_by_feat(logits, [CrowdDataSample()])[0]
     assert out.pred_count == 48 and out.pred_logits.shape == (1, 8, 6)
 
 
@@ -105,7 +105,7 @@ def test_threshold_is_configurable():
     model = narrow_counter()
     model.head.logit_thr = 1.0
     sample = CrowdDataSample(metainfo=dict(img_shape=(8, 8)))
-    assert model.head.predict_by_logits(logits, [sample])[0].pred_count == 2
+    assert model.head.predict_by_feat(logits, [sample])[0].pred_count == 2
 
 
 def test_tile_spans_partition_the_axis():

@@ -77,6 +77,25 @@ def test_total_loss_mixes_sup_and_unsup_by_the_weight():
     assert 0 <= out['pseudo_confident'] <= 1
 
 
+def test_every_head_loss_is_mixed_and_logged(monkeypatch):
+    model = semi_model()
+    model.unsup_weight, model.unsup_started = 3.0, True
+    one = torch.tensor(1.0)
+    monkeypatch.setattr(model.student, 'loss', lambda x, s: dict(
+        loss_point=one, loss_extra=2 * one))
+    monkeypatch.setattr(model, 'unsup_losses', lambda i, s: (dict(
+        loss_point=5 * one, loss_extra=6 * one), dict(
+            pseudo_points=one, pseudo_confident=one)))
+    out = model.loss(dict(sup=None, unsup_teacher=None), dict(sup=None))
+    assert out['loss_semi'].item() == pytest.approx((1 + 3 * 5) / 4)
+    assert out['loss_extra'].item() == pytest.approx((2 + 3 * 6) / 4)
+    assert (out['sup_extra'].item(), out['unsup_extra'].item()) == (2, 6)
+    monkeypatch.setattr(model.student, 'loss', lambda x, s: dict(
+        loss_point=one, extra=one))
+    with pytest.raises(ValueError, match='loss_<name>'):
+        model.loss(dict(sup=None), dict(sup=None))
+
+
 def test_cutout_reaches_the_loss_weights():
     model = semi_model()
     model.unsup_weight = 1.0
@@ -89,7 +108,7 @@ def test_cutout_reaches_the_loss_weights():
     got = model.loss(inputs, samples)['unsup']
     with torch.no_grad():
         t_logits = model.teacher._forward(inputs['unsup_teacher'])
-        from p2r_mm.models.counters import pseudo_points_from_logits
+        from p2r_mm.models.utils import pseudo_points_from_logits
         points, conf = pseudo_points_from_logits(t_logits, 4, [(64, 64)] * 2)
         strong = inputs['unsup_student'].clone()
         strong[:, :, 4:30, 8:40] = 0.0  # semi_train_cfg.cutout_fill
@@ -160,7 +179,7 @@ def expected_unsup(model, inputs, loss_fn):
     pseudo-points from the teacher on the weak view, the student's logits
     on the strong view, ``loss_fn`` on them."""
     with torch.no_grad():
-        from p2r_mm.models.counters import pseudo_points_from_logits
+        from p2r_mm.models.utils import pseudo_points_from_logits
         t_logits = model.teacher._forward(inputs['unsup_teacher'])
         points, conf = pseudo_points_from_logits(t_logits, 4, [(64, 64)] * 2)
         s_logits = model.student._forward(inputs['unsup_student'])

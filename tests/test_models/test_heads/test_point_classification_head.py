@@ -52,12 +52,12 @@ def test_predict_keeps_image_cells_above_the_threshold():
     logits[0, 0, 0, 1] = 2.0  # cell (0, 1): centre (5.5, 1.5)
     logits[0, 0, 2, 4] = 0.5  # at the threshold: not a head
     logits[0, 0, 3, 5] = 9.0  # in the padding of a 10 x 18 image
-    s = m.predict_by_logits(logits, [sample(img_shape=(10, 18))],
+    s = m.predict_by_feat(logits, [sample(img_shape=(10, 18))],
                             rescale=False)[0]
     assert s.pred_points.tolist() == [[5.5, 1.5]] and s.pred_count == 1
     assert s.pred_logits.shape == (1, 3, 5)  # the cells that hold pixels
     # Without img_shape the whole map is image.
-    s = m.predict_by_logits(logits, [sample()], rescale=False)[0]
+    s = m.predict_by_feat(logits, [sample()], rescale=False)[0]
     assert s.pred_count == 2
 
 
@@ -67,9 +67,41 @@ def test_predict_maps_points_to_the_original_image():
     logits[0, 0, 1, 2] = 1.0
     centre = cell_centers(4, 4, 4)[1 * 4 + 2]  # (9.5, 5.5) in the input
     # The input is the original resized by 0.5 and flipped.
-    s = m.predict_by_logits(logits, [sample(img_shape=(16, 16),
+    s = m.predict_by_feat(logits, [sample(img_shape=(16, 16),
                                             scale_factor=(0.5, 0.5),
                                             flip=True)])[0]
     x = (16 - 1 - centre[0] + 0.5) / 0.5 - 0.5
     y = (centre[1] + 0.5) / 0.5 - 0.5
     assert s.pred_points.tolist() == [[x, y]]
+
+
+def test_loss_by_feat_takes_weights_and_another_loss():
+    m = head()
+    maps = torch.randn(2, 1, 4, 4)
+    points = [torch.tensor([[3.0, 5.0], [12.0, 9.5]]), torch.zeros(0, 2)]
+    weights = [torch.tensor([1.0, 0.0]), torch.zeros(0)]
+    pixel = torch.ones(2, 1, 4, 4)
+    pixel[:, :, :2] = 0
+    p2p = MODELS.build(dict(type='P2PLoss', ignore_unmatched=True))
+    got = m.loss_by_feat(maps, points, weights, pixel, loss_fn=p2p)
+    torch.testing.assert_close(got['loss_point'],
+                               p2p(maps, points, 4, weights, pixel))
+    torch.testing.assert_close(
+        m.loss_by_feat(maps, points)['loss_point'], m.loss_fn(maps, points, 4))
+
+
+def test_pseudo_points_are_cell_centres_with_binary_confidence():
+    m = head()
+    maps = torch.full((1, 1, 2, 3), -5.0)
+    maps[0, 0, 1, 2] = 2.0  # confident
+    maps[0, 0, 0, 0] = 0.0  # a pseudo-point (>= 0), not confident
+    points, conf = m.pseudo_points_by_feat(maps, [(8, 12)],
+                                           confidence_thr=0.7)
+    assert points[0].tolist() == [[1.5, 1.5], [9.5, 5.5]]
+    assert conf[0].tolist() == [0.0, 1.0]
+
+
+def test_flip_views_merge_by_their_mean():
+    m = head()
+    a, b = torch.randn(2, 1, 3, 4), torch.randn(2, 1, 3, 4)
+    torch.testing.assert_close(m.merge_flipped(a, b), (a + b) / 2)

@@ -75,4 +75,4 @@ def test_ignore_unmatched_gives_no_signal_on_empty_images():
 
 def test_built_from_registry():
     loss = MODELS.build(dict(type='P2PLoss', ignore_unmatched=True))
-    assert isinstance(loss, P2PLoss) and loss.ignore_unmatched
+    assert isinstance(loss, P2PLoss) and loss.assigner.ignore_unmatched

@@ -194,7 +194,7 @@ def test_gradients_finite_for_extreme_logits():
 # --------------------------------------------------------- config, errors
 def test_built_from_registry():
     loss = MODELS.build(dict(type='P2RLoss', min_radius=4, max_radius=50))
-    assert isinstance(loss, P2RLoss) and loss.max_radius == 50
+    assert isinstance(loss, P2RLoss) and loss.assigner.max_radius == 50
 
 
 @pytest.mark.parametrize('kwargs,message', [

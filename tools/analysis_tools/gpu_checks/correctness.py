@@ -204,7 +204,7 @@ def loss_inputs(name, seed=0):
     for n in counts:
         xy = rng.uniform([-margin, -margin], [W + margin, H + margin],
                          (n, 2))
-        xy = tie_free(xy, H, W, stride, P2RLoss().max_radius)
+        xy = tie_free(xy, H, W, stride, P2RLoss().assigner.max_radius)
         points.append(torch.from_numpy(xy).float().reshape(-1, 2))
         point_weights.append(torch.from_numpy(
             (rng.random(len(xy)) > 0.3).astype(np.float32)))
@@ -228,15 +228,11 @@ def loss_and_grad(loss_fn, logits, points, stride, pw, pix, device):
 
 
 def targets(loss_fn, logits, points, stride):
-    """The loss's assignment, prepared as ``BasePointLoss.forward`` does."""
-    B, _, h, w = logits.shape
-    dev = logits.device
-    batch = torch.repeat_interleave(
-        torch.arange(B, device=dev),
-        torch.tensor([len(p) for p in points], device=dev))
-    flat = torch.cat([p.reshape(-1, 2) for p in points]).to(dev).float()
-    return loss_fn.assign(logits.detach().reshape(B, h, w).float(), flat,
-                          batch, stride), flat
+    """The loss's assignment (``BasePointLoss.get_targets``) and the
+    batch's points concatenated."""
+    flat = torch.cat([p.reshape(-1, 2) for p in points]).to(
+        logits.device).float()
+    return loss_fn.get_targets(logits, points, stride), flat
 
 
 def explained_by_ties(loss_fn, logits, points, stride, t_dev, t_ref):
@@ -248,6 +244,7 @@ def explained_by_ties(loss_fn, logits, points, stride, t_dev, t_ref):
     centers = cell_centers(h, w, stride, dtype=torch.float64).repeat(B, 1)
     logit = logits.reshape(-1).double()
     dev_owner = t_dev.owner.cpu()
+    assigner = loss_fn.assigner
     if isinstance(loss_fn, P2RLoss):
         owner = t_ref.owner
         if not torch.equal(dev_owner, owner):
@@ -258,11 +255,11 @@ def explained_by_ties(loss_fn, logits, points, stride, t_dev, t_ref):
             return False
         d = (centers[owned] - flat[owner[owned]]).norm(dim=1)
         radius = torch.zeros(len(flat), dtype=torch.float64).scatter_reduce(
-            0, owner[owned], d, reduce='amax').clamp(loss_fn.min_radius,
-                                                     loss_fn.max_radius)
+            0, owner[owned], d, reduce='amax').clamp(assigner.min_radius,
+                                                     assigner.max_radius)
         cost = torch.full((len(owner), ), math.inf, dtype=torch.float64)
-        cost[owned] = (loss_fn.cost_point * d / radius[owner[owned]] -
-                       loss_fn.cost_class * logit[owned])
+        cost[owned] = (assigner.cost_point * d / radius[owner[owned]] -
+                       assigner.cost_class * logit[owned])
         region_min = torch.full((len(flat), ), math.inf,
                                 dtype=torch.float64).scatter_reduce(
                                     0, owner[owned], cost[owned],
@@ -273,8 +270,8 @@ def explained_by_ties(loss_fn, logits, points, stride, t_dev, t_ref):
 
     def total(o):
         has = (o >= 0).nonzero()[:, 0]
-        c = (loss_fn.cost_point * (centers[has] - flat[o[has]]).norm(dim=1)
-             - loss_fn.cost_class * prob[has])
+        c = (assigner.cost_point * (centers[has] - flat[o[has]]).norm(dim=1)
+             - assigner.cost_class * prob[has])
         return torch.zeros(B, dtype=torch.float64).index_add(
             0, has // (h * w), c)
 
@@ -304,10 +301,15 @@ def compare_loss(name, make_loss, device, ref_loss):
                            [p.to(device) for p in points], stride)
         t_ref, _ = targets(ref_fn, logits, points, stride)
         if explained_by_ties(ref_fn, logits, points, stride, t_dev, t_ref):
+            # The device's match (no point or pixel weights yet: those
+            # the CPU assigner applies on top, as for its own match).
             fixed = copy.copy(ref_fn)
-            moved = t_dev._replace(**{k: getattr(t_dev, k).cpu() for k in
-                                      ('target', 'owner')})
-            fixed.assign = lambda *args, **kwargs: moved
+            fixed.assigner = copy.copy(ref_fn.assigner)
+            moved = t_dev._replace(
+                empty=None, **{k: getattr(t_dev, k).cpu() for k in
+                               ('target', 'owner')},
+                weight=None if t_dev.weight is None else t_dev.weight.cpu())
+            fixed.assigner.match = lambda *args, **kwargs: moved
             ref_value, ref_grad = loss_and_grad(
                 fixed, logits, points, stride, pw, pix, torch.device('cpu'))
             diff = rel_diff(value, grad, ref_value, ref_grad)
@@ -405,11 +407,12 @@ def semi_step(base, semi_cfg, batch, precision, device):
     received = []
 
     def tap(module, args):
-        if len(args) == 5:  # (logits, points, stride, confidences, cutout)
+        # (logits, points, stride, confidences, cutout): the supervised
+        # loss has no confidences, the unlabelled one has.
+        if len(args) == 5 and args[3] is not None:
             received.append((args[0].shape[-2:], [p.cpu() for p in args[1]],
                              [c.float().cpu() for c in args[3]]))
 
-    # The supervised loss is called with 3 arguments, the unlabelled with 5.
     hook = model.unsup_loss_fn.register_forward_pre_hook(tap)
     try:
         log_vars = {k: float(v.detach()) for k, v in model.train_step(

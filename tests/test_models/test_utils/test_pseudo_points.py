@@ -2,7 +2,7 @@ import math
 
 import torch
 
-from p2r_mm.models.counters import pseudo_points_from_logits
+from p2r_mm.models.utils import pseudo_points_from_logits
 
 
 def test_pseudo_points_and_confidences_by_hand():

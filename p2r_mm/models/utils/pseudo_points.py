@@ -4,7 +4,7 @@ from typing import List, Sequence, Tuple
 import torch
 from torch import Tensor
 
-from ..utils import cell_points
+from .cell_geometry import cell_points
 
 
 def pseudo_points_from_logits(
