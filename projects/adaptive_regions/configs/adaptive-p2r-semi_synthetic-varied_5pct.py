@@ -6,4 +6,4 @@ _base_ = ['./p2r-semi_synthetic-varied_5pct.py',
           './_base_/adaptive_bounds.py']
 custom_imports = dict(imports=['projects.adaptive_regions.adaptive_regions'],
                       allow_failed_imports=False)
-model = dict(counter=dict(head=dict(loss={{_base_.adaptive_p2r_loss}})))
+model = dict(counter=dict(head=dict(loss=_base_.adaptive_p2r_loss)))

@@ -5,6 +5,6 @@
 # parts are built from train_dataloader.dataset.dataset, so both get it.
 _base_ = ['../../../configs/p2r/synthetic_5pct.py',
           './_base_/synthetic_varied.py']
-train_dataloader = dict(dataset=dict(dataset={{_base_.varied_data}}))
-val_dataloader = dict(dataset={{_base_.varied_data}})
-test_dataloader = dict(dataset={{_base_.varied_data}})
+train_dataloader = dict(dataset=dict(dataset=_base_.varied_data))
+val_dataloader = dict(dataset=_base_.varied_data)
+test_dataloader = dict(dataset=_base_.varied_data)
