@@ -2,7 +2,7 @@
 # of shb-5.txt, repeated so that an epoch has as many steps of 4 labelled
 # crops as an epoch of the semi-supervised run (90); the narrow network
 # from its synthetic pretraining (made by the command in
-# ../_base_/models/narrow_cpu_pretrained.py) and the schedule every method
+# ../_base_/models/narrow_cpu_pretrained_semi.py) and the schedule every method
 # of the benchmark shares. At 5 % this network reaches the oracle's
 # validation MAE (no headroom: docs/results_shb_cpu_regimes.md, regime D);
 # the benchmark runs at 1 % (./shb_cpu_1pct.py).
