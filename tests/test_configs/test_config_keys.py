@@ -3,33 +3,22 @@
 A variable that a base file defines only to build its dataloaders (a
 pipeline, a crop size, a counter to merge) would reach every config that
 inherits it as a top-level key that nothing reads: ``--cfg-options`` on it
-would silently change nothing. The bases therefore set only the keys below
-and take pieces of each other through them (``_base_.train_dataloader...``),
-in one substitution style (``_base_.x``, never ``{{_base_.x}}``).
+would silently change nothing. The bases therefore set only the keys that
+MMEngine reads (``runner_config_keys``) and take pieces of each other
+through them (``_base_.train_dataloader...``), in one substitution style
+(``_base_.x``, never ``{{_base_.x}}``).
 """
 import glob
-import inspect
 import os
 import os.path as osp
 
 import pytest
 from mmengine.config import Config
-from mmengine.runner import Runner
 
+from p2r_mm.engine.runner_config import runner_config_keys
 from .test_all_configs import CONFIGS, REPO
 
-#: Top-level keys that MMEngine reads although they are no argument of
-#: ``Runner.__init__`` (those are allowed as they are).
-READ_OUTSIDE_RUNNER_ARGS = {
-    'custom_imports',  # Config.fromfile imports these modules (projects)
-    'model_wrapper_cfg',  # Runner.wrap_model: the DDP wrapper's config
-    'find_unused_parameters',  # Runner.wrap_model, without a wrapper cfg
-    'sync_bn',  # Runner.wrap_model: convert BN layers to SyncBN
-    'compile',  # Runner.train: torch.compile the model
-}
-ALLOWED_KEYS = frozenset(
-    set(inspect.signature(Runner.__init__).parameters) - {'self', 'cfg'}
-    | READ_OUTSIDE_RUNNER_ARGS)
+ALLOWED_KEYS = runner_config_keys()
 
 #: The projects' leaf configs, beside the package's (CONFIGS).
 PROJECT_CONFIGS = sorted(
