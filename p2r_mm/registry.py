@@ -84,5 +84,5 @@ EVALUATOR = _child('evaluator', MMENGINE_EVALUATOR)
 VISUALIZERS = _child('visualizer', MMENGINE_VISUALIZERS,
                      ['p2r_mm.visualization'])
 VISBACKENDS = _child('vis_backend', MMENGINE_VISBACKENDS)
-INFERENCERS = _child('inferencer', MMENGINE_INFERENCERS)
+INFERENCERS = _child('inferencer', MMENGINE_INFERENCERS, ['p2r_mm.apis'])
 FUNCTIONS = _child('function', MMENGINE_FUNCTIONS)

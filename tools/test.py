@@ -7,6 +7,7 @@ import sys
 from mmengine.config import DictAction
 from mmengine.runner import Runner
 
+from p2r_mm.apis import counter_config
 from p2r_mm.engine import destroy_distributed, load_runner_config
 from p2r_mm.utils import TRUST_ENV
 
@@ -87,12 +88,6 @@ def display_problem() -> str:
     return ''
 
 
-def predicting_counter(model_cfg: dict) -> dict:
-    """A semi-supervised model predicts with its counters (student and
-    teacher are built from ``counter``)."""
-    return model_cfg.get('counter', model_cfg)
-
-
 def innermost_dataset(dataset_cfg: dict) -> dict:
     while 'dataset' in dataset_cfg:  # dataset wrappers
         dataset_cfg = dataset_cfg['dataset']
@@ -102,7 +97,7 @@ def innermost_dataset(dataset_cfg: dict) -> dict:
 def apply_args(cfg, args) -> None:
     """The command line's changes to the loaded config."""
     cfg.load_from = args.checkpoint
-    counter = predicting_counter(cfg.model)
+    counter = counter_config(cfg.model)
     if args.tile is not None or args.tta:
         counter.setdefault('test_cfg', {})
     if args.tile is not None:

@@ -25,8 +25,8 @@ env_cfg = dict(
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
     dist_cfg=dict(backend='nccl'))
 
-vis_backends = [dict(type='LocalVisBackend')]
-visualizer = dict(type='CrowdVisualizer', vis_backends=vis_backends)
+visualizer = dict(
+    type='CrowdVisualizer', vis_backends=[dict(type='LocalVisBackend')])
 log_processor = dict(type='LogProcessor', window_size=50, by_epoch=True)
 
 log_level = 'INFO'

@@ -2,7 +2,7 @@
 # benchmark with 5 % of the images labelled, on a CPU. The data is
 # generated under data/synthetic_crowd/ on first use.
 _base_ = [
-    '../_base_/models/p2r_semi_vgg16bn.py', '../_base_/models/narrow_cpu.py',
+    '../_base_/models/narrow_cpu_semi.py',
     '../_base_/datasets/synthetic_semi.py',
     '../_base_/schedules/synthetic_cpu.py', '../_base_/default_runtime.py'
 ]
@@ -13,8 +13,7 @@ _base_ = [
 # (it is restarted from the student after the burn-in anyway, below). The
 # unlabelled crops' hidden annotations measure the pseudo-labels (logged
 # only, never a loss).
-model = dict(counter={{_base_.narrow_counter}},
-             semi_train_cfg=dict(teacher_bn='ema', teacher_init='copy',
+model = dict(semi_train_cfg=dict(teacher_bn='ema', teacher_init='copy',
                                  pseudo_quality=dict(match_distance=8.0)))
 train_dataloader = dict(dataset=dict(labeled_ratio=0.05))
 # The paper's schedule shape on 16 epochs of 50 iterations: burn-in for

@@ -3,12 +3,10 @@
 # repeated so that an epoch has as many steps of 4 labelled crops as an
 # epoch of the semi-supervised run (50); same network and schedule.
 _base_ = [
-    '../_base_/models/p2r_vgg16bn.py', '../_base_/models/narrow_cpu.py',
-    '../_base_/datasets/synthetic.py', '../_base_/schedules/synthetic_cpu.py',
-    '../_base_/default_runtime.py'
+    '../_base_/models/narrow_cpu.py', '../_base_/datasets/synthetic.py',
+    '../_base_/schedules/synthetic_cpu.py', '../_base_/default_runtime.py'
 ]
 
-model = {{_base_.narrow_counter}}
 train_dataloader = dict(
     batch_size=4,
     dataset=dict(
@@ -16,11 +14,8 @@ train_dataloader = dict(
         type='RepeatDataset',
         times=20,  # 10 labelled images x 20 = the 200 training images
         dataset=dict(
-            type={{_base_.dataset_type}},
-            data_root={{_base_.data_root}},
-            split='train',
+            _base_.train_dataloader.dataset,
             labeled_ratio=0.05,
-            subset='labeled',
-            pipeline={{_base_.train_pipeline}})))
+            subset='labeled')))
 default_hooks = dict(logger=dict(interval=10),
                      checkpoint=dict(interval=2, max_keep_ckpts=1))

@@ -12,7 +12,7 @@ from torch import Tensor, nn
 from p2r_mm.visualization import (PSAMResult, compute_psam,
                                   model_radius_range, predicted_points,
                                   psam_spread)
-from .inference import ImageType, build_test_pipelines, prepare_image
+from .image_loading import ImageType, build_test_pipelines, prepare_image
 
 
 class ImagePSAM(NamedTuple):

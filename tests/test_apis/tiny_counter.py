@@ -20,12 +20,13 @@ from p2r_mm.registry import MODELS
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-TINY_CONFIG = """
-_base_ = ['{repo}/configs/{base}']
-tiny = dict(
+# Overrides of the P2R counter that make it tiny.
+TINY_COUNTER = """dict(
     backbone=dict(base_channels=4, init_cfg=None),
     neck=dict(in_channels=(32, 32), out_channels=16),
-    head=dict(in_channels=16, feat_channels=16))
+    head=dict(in_channels=16, feat_channels=16))"""
+TINY_CONFIG = """
+_base_ = ['{repo}/configs/{base}']
 model = {model}
 test_dataloader = dict(dataset=dict(pipeline=[
     dict(type='LoadCrowdImage'),
@@ -41,7 +42,7 @@ def write_config(path, max_size=2048, semi=False) -> str:
     text = TINY_CONFIG.format(
         repo=REPO,
         base='p2r/sha_5pct.py' if semi else 'supervised/sha_full.py',
-        model='dict(counter=tiny)' if semi else 'tiny',
+        model=f'dict(counter={TINY_COUNTER})' if semi else TINY_COUNTER,
         max_size=max_size)
     with open(path, 'w') as f:
         f.write(text)

@@ -8,6 +8,7 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 
+from p2r_mm.apis import counter_config
 from p2r_mm.engine.hooks import UnsupWeightHook
 from ..test_tools.test_train_test_tools import REPO, run
 
@@ -31,7 +32,7 @@ def inner_dataset(cfg):
 
 
 def counter(cfg):
-    return cfg.model.get('counter', cfg.model)
+    return counter_config(cfg.model)
 
 
 def test_methods_share_network_schedule_and_evaluation():

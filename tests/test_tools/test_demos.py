@@ -301,16 +301,16 @@ def test_image_demo_keeps_the_counts_before_an_error(tiny, monkeypatch,
     folder.mkdir()
     for k in range(3):
         cv2.imwrite(str(folder / f'{k}.png'), random_image(48, 64, k))
-    import p2r_mm.apis
-    real, calls = p2r_mm.apis.inference_counter, []
+    from p2r_mm.apis import CrowdInferencer
+    real, calls = CrowdInferencer.forward, []
 
-    def failing_third(model, img):
+    def failing_third(self, data, **kwargs):
         calls.append(1)
         if len(calls) == 3:
             raise RuntimeError('out of memory (simulated)')
-        return real(model, img)
+        return real(self, data, **kwargs)
 
-    monkeypatch.setattr(p2r_mm.apis, 'inference_counter', failing_third)
+    monkeypatch.setattr(CrowdInferencer, 'forward', failing_third)
     out_dir = tmp / 'err_out'
     monkeypatch.setattr(sys, 'argv', ['image_demo.py', config, ckpt,
                                       str(folder), '--out-dir',

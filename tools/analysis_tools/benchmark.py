@@ -70,11 +70,11 @@ def sync(device: str) -> None:
 
 def main():
     args = parse_args()
-    from p2r_mm.apis import init_counter
+    from p2r_mm.apis import counter_config, init_counter
     cfg = Config.fromfile(args.config)
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
-    counter = cfg.model.get('counter', cfg.model)
+    counter = counter_config(cfg.model)
     if args.checkpoint is None and 'init_cfg' in counter.get('backbone', {}):
         counter.backbone.init_cfg = None  # no ImageNet download
     if args.tta:

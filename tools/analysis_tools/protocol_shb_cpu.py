@@ -30,7 +30,7 @@ P2R_BAND = (0.7, 1.3)
 RESAMPLES, BOOTSTRAP_SEED, LEVEL = 10000, 0, 0.95
 KEPT_SEED = 0  # whose validation-selected checkpoint the report points at
 # The checkpoint every method starts from (the configs'
-# ``init_cfg.checkpoint``, configs/_base_/models/narrow_cpu_pretrained.py)
+# ``init_cfg.checkpoint``, configs/_base_/models/narrow_cpu_pretrained_semi.py)
 # and the command that makes it.
 PRETRAINING = ('work_dirs/synthetic_pretrain/epoch_16.pth', [
     'tools/train.py', 'configs/supervised/synthetic_full.py', '--work-dir',

@@ -1,4 +1,5 @@
-"""Count people in an image or a folder of images.
+"""Count people in an image or a folder of images with
+:class:`p2r_mm.apis.CrowdInferencer`.
 
 python tools/demo/image_demo.py CONFIG CHECKPOINT INPUT [--out-dir DIR]
 
@@ -17,6 +18,8 @@ import json
 import os
 import os.path as osp
 import sys
+
+import numpy as np
 
 IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
 
@@ -79,22 +82,24 @@ def check_outputs(args, names):
              'to replace them or choose another --out-dir')
 
 
-def read_image(path: str):
-    """(H, W, 3) uint8 BGR; ValueError naming the file if undecodable or
-    cut short (a decoder fills a truncated JPEG in with grey)."""
-    import mmcv
+def check_image(path: str) -> None:
+    """Decode ``path`` as the inferencer will (LoadCrowdImage); OSError /
+    ValueError naming the file if it is missing, undecodable or cut short
+    (a decoder fills a truncated JPEG in with grey)."""
+    from p2r_mm.datasets.transforms import LoadCrowdImage
+    LoadCrowdImage()(dict(img_path=path))
 
-    from p2r_mm.datasets.image_integrity import check_image_bytes
-    with open(path, 'rb') as f:
-        data = f.read()
-    check_image_bytes(data, path)
-    # The pixel grid LoadCrowdImage decodes (no EXIF rotation), so the
-    # overlay and the points agree.
-    img = mmcv.imfrombytes(data, flag='color_ignore_orientation')
-    if img is None:
-        raise ValueError(f'cannot decode image file {path!r} (corrupt or '
-                         'not an image?)')
-    return img
+
+def count_image(inferencer, images, batch, overlays: str) -> dict:
+    """``dict(count, points)`` of one image that the inferencer has read
+    (``images, batch``: from its ``preprocess``), drawn into ``overlays``
+    (if not '') under its file name. The inferencer's stages are called
+    one by one so that only reading can make an image 'unreadable'."""
+    preds = inferencer.forward(batch)
+    drawn = inferencer.visualize(images, preds, img_out_dir=overlays)
+    result = inferencer.postprocess(preds, drawn)['predictions'][0]
+    return dict(count=result['count'],
+                points=np.round(result['points'], 2).tolist())
 
 
 def write_tables(out_dir: str, results: dict) -> None:
@@ -112,33 +117,30 @@ def main():
     names = [osp.basename(p) for p in paths]
     if args.out_dir is not None:
         check_outputs(args, names)
-    first = None
     if single:  # fail before the model loads
         try:
-            first = read_image(paths[0])
+            check_image(paths[0])
         except (OSError, ValueError) as e:
             fail(str(e))
     # Heavy imports after the checks, so a refused run answers at once.
     from mmengine.utils import ProgressBar
 
-    from p2r_mm.apis import (INIT_COUNTER_ERRORS, inference_counter,
-                             init_counter)
+    from p2r_mm.apis import INIT_COUNTER_ERRORS, CrowdInferencer
     from p2r_mm.utils import TRUST_ENV
     from p2r_mm.utils.stop_signals import StopSignals
-    from p2r_mm.visualization import CrowdVisualizer
     if args.trust_checkpoint:
         os.environ[TRUST_ENV] = '1'
 
     try:
-        model = init_counter(args.config, args.checkpoint,
-                             device=args.device, tile=args.tile)
+        inferencer = CrowdInferencer(args.config, args.checkpoint,
+                                     device=args.device, tile=args.tile,
+                                     show_progress=False)
     except INIT_COUNTER_ERRORS as e:
         fail(str(e))
     draw = args.out_dir is not None and not args.no_overlay
+    overlays = osp.join(args.out_dir, 'overlays') if draw else ''
     if args.out_dir is not None:
-        os.makedirs(osp.join(args.out_dir, 'overlays') if draw else
-                    args.out_dir, exist_ok=True)
-    visualizer = CrowdVisualizer(name='image_demo') if draw else None
+        os.makedirs(overlays or args.out_dir, exist_ok=True)
     bar = None if single else ProgressBar(len(paths), file=sys.stderr)
     results, skipped, interrupted = {}, [], False
     with StopSignals() as stop:
@@ -147,20 +149,12 @@ def main():
                 if stop.requested:
                     break
                 try:
-                    img = read_image(path) if first is None else first
+                    images, batch = next(inferencer.preprocess([path]))
                 except (OSError, ValueError) as e:
                     skipped.append((name, str(e)))
                 else:
-                    sample = inference_counter(model, img)
-                    points = sample.pred_points.cpu().numpy()
-                    results[name] = dict(
-                        count=int(sample.pred_count),
-                        points=points.astype(float).round(2).tolist())
-                    if draw:
-                        visualizer.add_datasample(
-                            name, img[..., ::-1], sample, draw_gt=False,
-                            out_file=osp.join(args.out_dir, 'overlays',
-                                              name))
+                    results[name] = count_image(inferencer, images, batch,
+                                                overlays)
                 if bar is not None:
                     bar.update()
         except KeyboardInterrupt:  # a second signal: stop at once

@@ -1,4 +1,5 @@
-"""Count people in the frames of a video, a camera or a stream.
+"""Count people in the frames of a video, a camera or a stream with
+:class:`p2r_mm.apis.CrowdInferencer`.
 
 python tools/demo/video_demo.py CONFIG CHECKPOINT SOURCE --out OUT.mp4
 
@@ -23,6 +24,7 @@ import sys
 import time
 
 import cv2
+import numpy as np
 
 
 # Above this a reported frame rate is taken for a clock, not frames.
@@ -187,16 +189,16 @@ def main(argv=None):
     # Heavy imports after the checks, so a refused run answers at once.
     from mmengine.utils import ProgressBar
 
-    from p2r_mm.apis import (INIT_COUNTER_ERRORS, inference_counter,
-                             init_counter)
+    from p2r_mm.apis import INIT_COUNTER_ERRORS, CrowdInferencer
     from p2r_mm.utils import TRUST_ENV
     from p2r_mm.utils.stop_signals import StopSignals
     if args.trust_checkpoint:
         os.environ[TRUST_ENV] = '1'
 
     try:
-        model = init_counter(args.config, args.checkpoint,
-                             device=args.device, tile=args.tile)
+        inferencer = CrowdInferencer(args.config, args.checkpoint,
+                                     device=args.device, tile=args.tile,
+                                     show_progress=False)
     except INIT_COUNTER_ERRORS as e:
         fail(str(e))
     for path in (args.out, args.csv):
@@ -220,9 +222,9 @@ def main(argv=None):
             while frame is not None and not stop.requested:
                 if index % args.every == 0:
                     stamp = time.monotonic() - start if live else index / fps
-                    sample = inference_counter(model, frame)
-                    points = sample.pred_points.cpu().numpy()
-                    counts.append(int(sample.pred_count))
+                    result = inferencer(frame)['predictions'][0]
+                    points = np.asarray(result['points']).reshape(-1, 2)
+                    counts.append(result['count'])
                     table.writerow([index, f'{stamp:.3f}', counts[-1]])
                     f.flush()  # a reader of the CSV sees every count
                 draw(frame, points, counts[-1])

@@ -70,7 +70,7 @@ def predicting_counter(model):
     """(the PointCounter that predicts, how it was chosen)."""
     if hasattr(model, 'semi_test_cfg'):
         which = model.semi_test_cfg.get('predict_on', 'student')
-        return getattr(model, which), \
+        return model.predictor, \
             f'the {which} (semi_test_cfg.predict_on)'
     return model, 'the counter'
 

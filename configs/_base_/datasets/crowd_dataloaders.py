@@ -1,9 +1,8 @@
-# What every crowd dataset base shares: the loading steps, the dataloaders
-# (a dataset base fills in `dataset`) and the metrics.
-load_image = dict(type='LoadCrowdImage')
-load_annotated = [load_image, dict(type='LoadCrowdAnnotations')]
-pack = dict(type='PackCrowdInputs')
-
+# What every crowd dataset base shares: the dataloaders (a dataset base fills
+# in `dataset`) and the metrics. Bases set only keys that MMEngine's Runner
+# reads; a base that needs a piece of another takes it from these keys
+# (e.g. `_base_.train_dataloader.dataset.pipeline`), so no helper variable
+# reaches a resolved config (tests/test_configs/test_config_keys.py).
 train_dataloader = dict(
     batch_size=16,
     num_workers=4,

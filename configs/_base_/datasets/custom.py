@@ -5,16 +5,21 @@
 # (the same draw in both dataloaders).
 _base_ = ['./qnrf.py']
 
-dataset_type = 'CustomCrowdDataset'
-data_root = 'data/my_crowd/'
-ann_file = 'annotations.json'
-holdout = 0.1
-
-images = dict(type=dataset_type, data_root=data_root, ann_file=ann_file,
-              holdout=holdout, seed=0)
-train_dataloader = dict(dataset=dict(
-    _delete_=True, **images, pipeline=_base_.train_pipeline))
-val_dataloader = dict(dataset=dict(
-    _delete_=True, **images, subset='holdout', test_mode=True,
-    pipeline=_base_.test_pipeline))
+train_dataloader = dict(
+    dataset=dict(
+        _delete_=True,
+        type='CustomCrowdDataset',
+        data_root='data/my_crowd/',
+        ann_file='annotations.json',
+        holdout=0.1,
+        seed=0,
+        pipeline=_base_.train_dataloader.dataset.pipeline))
+val_dataloader = dict(
+    dataset=dict(
+        _delete_=True,
+        **{k: v for k, v in train_dataloader['dataset'].items()
+           if k not in ('_delete_', 'pipeline')},
+        subset='holdout',
+        test_mode=True,
+        pipeline=_base_.val_dataloader.dataset.pipeline))
 test_dataloader = val_dataloader

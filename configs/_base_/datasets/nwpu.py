@@ -3,9 +3,10 @@
 # Settings of UCF-QNRF (long side capped at 2048).
 _base_ = ['./qnrf.py']
 
-dataset_type = 'NWPUCrowdDataset'
-data_root = 'data/NWPU-Crowd/'
-train_dataloader = dict(dataset=dict(type=dataset_type, data_root=data_root))
+train_dataloader = dict(
+    dataset=dict(type='NWPUCrowdDataset', data_root='data/NWPU-Crowd/'))
 val_dataloader = dict(
-    dataset=dict(type=dataset_type, data_root=data_root, split='val'))
+    dataset=dict(type=train_dataloader['dataset']['type'],
+                 data_root=train_dataloader['dataset']['data_root'],
+                 split='val'))
 test_dataloader = val_dataloader

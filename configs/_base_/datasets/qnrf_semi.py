@@ -1,23 +1,30 @@
-# Semi-supervised training data for UCF-QNRF: the official loader of
-# ./semi_branches.py over the augmentation of ./qnrf.py (long side capped
-# at 2048 px, one random scale, crop and flip per crop; an unlabelled crop
-# then gives the teacher's and the student's views). The official code
-# ships SHA only: see docs/recipe.md. Validation and test: ./qnrf.py.
-_base_ = ['./qnrf.py', './semi_branches.py']
+# Semi-supervised training data for UCF-QNRF: the template ./sha_semi.py on
+# the data of ./qnrf.py, whose long-side cap (2048 px) comes right after
+# loading in every pipeline. The strong copy is thus made after the cap:
+# the official code has no such cap (it ships SHA only, see
+# docs/recipe.md), and jittering and blurring a 9000-px image for one
+# 256-px crop would dominate the loader's time.
+_base_ = ['./sha_semi.py']
 
 train_dataloader = dict(
-    _delete_=True,
-    **_base_.semi_train_dataloader,
     dataset=dict(
-        **_base_.semi_dataset,
-        dataset=dict(type=_base_.dataset_type, data_root=_base_.data_root,
-                     split='train'),
-        labeled_pipeline=[*_base_.load_annotated, *_base_.train_augment,
-                          _base_.sup_branch],
-        # the strong copy is made after the long side is capped: the
-        # official code has no such cap (it ships SHA only), and jittering
-        # and blurring a 9000-px image for one 256-px crop would dominate
-        # the loader's time
-        unlabeled_pipeline=[_base_.load_image, _base_.resize,
-                            _base_.strong_image, *_base_.train_augment[1:],
-                            _base_.unsup_branch]))
+        dataset=dict(type='UCFQNRFDataset',
+                     data_root='data/UCF-QNRF_ECCV18/'),
+        labeled_pipeline=[
+            *_base_.train_dataloader.dataset.labeled_pipeline[:2],
+            dict(type='ResizeLongSide', max_size=2048),
+            *_base_.train_dataloader.dataset.labeled_pipeline[2:],
+        ]))
+train_dataloader['dataset']['unlabeled_pipeline'] = [
+    _base_.train_dataloader.dataset.unlabeled_pipeline[0],
+    train_dataloader['dataset']['labeled_pipeline'][2],  # the same cap
+    *_base_.train_dataloader.dataset.unlabeled_pipeline[1:],
+]
+val_dataloader = dict(
+    dataset=dict(
+        type=train_dataloader['dataset']['dataset']['type'],
+        data_root=train_dataloader['dataset']['dataset']['data_root'],
+        pipeline=[*_base_.val_dataloader.dataset.pipeline[:2],
+                  train_dataloader['dataset']['labeled_pipeline'][2],
+                  _base_.val_dataloader.dataset.pipeline[-1]]))
+test_dataloader = val_dataloader

@@ -4,7 +4,7 @@
 # labelled list names, the same for every method and seed.
 _base_ = ['./sha.py']
 
-data_root = 'data/ShanghaiTech/part_B/'
-train_dataloader = dict(dataset=dict(data_root=data_root))
-val_dataloader = dict(dataset=dict(data_root=data_root))
+train_dataloader = dict(dataset=dict(data_root='data/ShanghaiTech/part_B/'))
+val_dataloader = dict(
+    dataset=dict(data_root=train_dataloader['dataset']['data_root']))
 test_dataloader = val_dataloader

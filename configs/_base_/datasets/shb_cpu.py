@@ -8,24 +8,28 @@
 # names and no method trains on; the test split is read by tools/test.py.
 _base_ = ['./shb.py']
 
-holdout = 'shb-holdout.txt'
-resize = dict(type='ResizeLongSide', max_size=512)
-crop_size = (128, 128)
-train_augment = [
-    resize,
-    dict(type='RandomScaleCrop', scale_range=(0.7, 1.3), crop_size=crop_size),
-    dict(type='PointRandomFlip', prob=0.5),
-]
-train_pipeline = [*_base_.load_annotated, *train_augment, _base_.pack]
-test_pipeline = [*_base_.load_annotated, resize, _base_.pack]
 train_dataloader = dict(
-    batch_size=4, num_workers=2,
-    dataset=dict(holdout=holdout, pipeline=train_pipeline))
+    batch_size=4,
+    num_workers=2,
+    dataset=dict(
+        holdout='shb-holdout.txt',
+        pipeline=[
+            *_base_.train_dataloader.dataset.pipeline[:2],
+            dict(type='ResizeLongSide', max_size=512),
+            *(dict(step, crop_size=(128, 128))
+              if step['type'] == 'RandomScaleCrop' else step
+              for step in _base_.train_dataloader.dataset.pipeline[2:]),
+        ]))
 val_dataloader = dict(
     num_workers=1,
-    dataset=dict(split='train', subset='holdout', holdout=holdout,
-                 pipeline=test_pipeline))
+    dataset=dict(
+        split='train',
+        subset='holdout',
+        holdout=train_dataloader['dataset']['holdout'],
+        # loading and halving, then packing
+        pipeline=[*train_dataloader['dataset']['pipeline'][:3],
+                  _base_.val_dataloader.dataset.pipeline[-1]]))
 test_dataloader = dict(
     num_workers=1,
-    dataset=dict(type=_base_.dataset_type, data_root=_base_.data_root,
-                 split='test', test_mode=True, pipeline=test_pipeline))
+    dataset=dict(_base_.test_dataloader.dataset,
+                 pipeline=val_dataloader['dataset']['pipeline']))

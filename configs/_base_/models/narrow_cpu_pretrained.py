@@ -1,14 +1,6 @@
-# The narrow counter of ./narrow_cpu.py started from its synthetic
-# pretraining: the narrow network trained on the embedded synthetic crowds,
-# every image labelled (free, generated on first use), which the CPU
-# benchmarks use as a GPU machine uses ImageNet weights. No weights are
-# downloaded: make the checkpoint first, from the repository root (1-2 min
-# on 2 cores; reproduce_benchmark.py --protocol shb_cpu makes it when it is
-# missing):
-#   python tools/train.py configs/supervised/synthetic_full.py \
-#       --work-dir work_dirs/synthetic_pretrain --cfg-options randomness.seed=0
-_base_ = ['./narrow_cpu.py']
+# The pretrained narrow CPU counter of ./narrow_cpu_pretrained_semi.py
+# (which says how to make its checkpoint) on its own, for labelled-only
+# training.
+_base_ = ['./narrow_cpu_pretrained_semi.py']
 
-narrow_counter = dict(
-    init_cfg=dict(type='Pretrained',
-                  checkpoint='work_dirs/synthetic_pretrain/epoch_16.pth'))
+model = dict(_delete_=True, **_base_.model.counter)

@@ -3,14 +3,13 @@
 # (sup, unsup_teacher, unsup_student) of MultiBranch pipelines.
 _base_ = ['./p2r_vgg16bn.py']
 
-counter = {{_base_.model}}
 model = dict(
     _delete_=True,
     type='SemiPointCounter',
-    counter=counter,
+    counter=_base_.model,
     data_preprocessor=dict(
         type='mmdet.MultiBranchDataPreprocessor',
-        data_preprocessor={{_base_.model.data_preprocessor}}),
+        data_preprocessor=_base_.model.data_preprocessor),
     semi_train_cfg=dict(
         # A teacher cell with logit >= 0 is a pseudo-point; it is confident
         # (weight 1, else 0) when sigmoid(logit) > 0.7.
