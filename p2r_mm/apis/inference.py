@@ -23,7 +23,7 @@ from mmengine.runner import load_checkpoint
 
 from p2r_mm.registry import MODELS, TRANSFORMS
 from p2r_mm.structures import CrowdDataSample
-from p2r_mm.utils import UntrustedCheckpointError
+from p2r_mm.utils import UntrustedCheckpointError, safe_checkpoint_loading
 from .onnx_counter import build_onnx_counter, resolve_backend
 
 ImageType = Union[str, Path, np.ndarray]
@@ -103,7 +103,8 @@ def init_counter(config: Union[str, Path, Config],
         warnings.warn('init_counter: no checkpoint given, the model keeps '
                       'random weights')
     else:
-        load_checkpoint(model, checkpoint, map_location='cpu')
+        with safe_checkpoint_loading():
+            load_checkpoint(model, checkpoint, map_location='cpu')
     model.cfg = cfg
     model.to(device)
     model.eval()
