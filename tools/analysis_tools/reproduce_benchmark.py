@@ -179,7 +179,7 @@ def run_tool(cmd, log_path):
 def train_and_test(method, seed, run_dir, cfg_options):
     """Train one (method, seed), test its best and last checkpoints and
     write ``run_dir/result.json``; returns the result."""
-    from p2r_mm.utils.machine import load_average
+    from machine import load_average
     config = METHODS[method][1]
     os.makedirs(run_dir, exist_ok=True)
     train = ['tools/train.py', config, '--work-dir', repo_path(run_dir),

@@ -18,6 +18,11 @@ import os
 import os.path as osp
 import sys
 
+# Its module stop_signals.py beside it, also when it is loaded by path.
+HERE = osp.dirname(osp.abspath(__file__))
+if HERE not in sys.path:
+    sys.path.insert(0, HERE)
+
 IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
 
 
@@ -124,7 +129,7 @@ def main():
     from p2r_mm.apis import (INIT_COUNTER_ERRORS, inference_counter,
                              init_counter)
     from p2r_mm.utils import TRUST_ENV
-    from p2r_mm.utils.stop_signals import StopSignals
+    from stop_signals import StopSignals
     from p2r_mm.visualization import CrowdVisualizer
     if args.trust_checkpoint:
         os.environ[TRUST_ENV] = '1'
