@@ -15,6 +15,7 @@ from mmengine.hooks import Hook
 from mmengine.logging import HistoryBuffer
 from mmengine.model import BaseModel
 from mmengine.runner import Runner
+from mmengine.runner import checkpoint as mmengine_checkpoint
 from mmengine.runner.checkpoint import CheckpointLoader, _load_checkpoint
 from torch.utils.data import Dataset
 
@@ -174,6 +175,7 @@ def mmengine_local_loader():
 
 def test_the_safe_loading_ends_with_its_context_even_on_an_error():
     mmengine_loader = mmengine_local_loader()
+    assert mmengine_loader is mmengine_checkpoint.load_from_local
     assert HistoryBuffer not in copyreg.dispatch_table
     with pytest.raises(KeyError):
         with safe_checkpoint_loading():
