@@ -9,7 +9,7 @@ from mmengine.runner import Runner
 
 from p2r_mm.apis import counter_config
 from p2r_mm.engine import destroy_distributed, load_runner_config
-from p2r_mm.utils import TRUST_ENV
+from p2r_mm.utils import TRUST_ENV, safe_checkpoint_loading
 
 OUT_FORMATS = {
     '.json': 'DumpCountingResults',  # per-image counts and points
@@ -144,7 +144,8 @@ def main():
 
     runner = Runner.from_cfg(cfg)
     try:
-        metrics = runner.test()
+        with safe_checkpoint_loading():
+            metrics = runner.test()
         destroy_distributed(sync=True)
     finally:
         destroy_distributed()

@@ -9,7 +9,7 @@ from mmengine.runner import Runner
 
 from p2r_mm.engine import (RunStoppedError, destroy_distributed,
                            load_runner_config)
-from p2r_mm.utils import TRUST_ENV
+from p2r_mm.utils import TRUST_ENV, safe_checkpoint_loading
 from p2r_mm.utils.atomic_files import (checkpoint_problem,
                                        latest_complete_checkpoint)
 
@@ -79,7 +79,8 @@ def main():
 
     runner = Runner.from_cfg(cfg)
     try:
-        runner.train()
+        with safe_checkpoint_loading():
+            runner.train()
         destroy_distributed(sync=True)
     except RunStoppedError as e:
         # The hook has logged the message; no traceback to bury it under.

@@ -20,6 +20,7 @@ from rich.progress import track
 
 from p2r_mm.registry import INFERENCERS, MODELS
 from p2r_mm.structures import CrowdDataSample
+from p2r_mm.utils import safe_checkpoint_loading
 from .counter_config import counter_config
 from .image_loading import ImageType, build_test_pipelines, load_image
 from .onnx_counter import build_onnx_counter, resolve_backend
@@ -166,7 +167,9 @@ class CrowdInferencer(BaseInferencer):
             warnings.warn('CrowdInferencer: no checkpoint given, the model '
                           'keeps random weights')
         else:
-            load_checkpoint(model, weights, map_location='cpu')
+            # weights_only loading for this file only (nothing global).
+            with safe_checkpoint_loading():
+                load_checkpoint(model, weights, map_location='cpu')
         model.cfg = cfg
         model.to(device)
         return model.eval()

@@ -99,8 +99,8 @@ class OnnxCounter(BaseModel):
         if [i.name for i in inputs] != [INPUT_NAME]:
             raise ValueError(
                 f'{self.onnx_file!r}: expected one input {INPUT_NAME!r}, '
-                f'found {[i.name for i in inputs]} (not exported by '
-                'tools/deployment/pytorch2onnx.py?)')
+                f'found {[i.name for i in inputs]} (not a p2r_mm '
+                'export?)')
         # Symbolic (dynamic) dimensions come as names or None.
         self.input_shape = tuple(
             d if isinstance(d, int) else None for d in inputs[0].shape)
@@ -135,8 +135,7 @@ class OnnxCounter(BaseModel):
             raise ValueError(
                 f'{self.onnx_file!r} takes inputs of fixed shape '
                 f'{self.input_shape}, got {shape}: export it with dynamic '
-                'height/width (pytorch2onnx.py without --shape, or with '
-                '--dynamic), or tile at its size (tile=(H, overlap))')
+                'height/width, or tile at its size (tile=(H, overlap))')
         array = np.ascontiguousarray(inputs.detach().cpu().float().numpy())
         (logits, ) = self.session.run([OUTPUT_NAME], {INPUT_NAME: array})
         B, _, H, W = shape
@@ -169,8 +168,7 @@ def resolve_backend(checkpoint: Optional[str], backend: Optional[str]) -> str:
                          f'{backend!r}')
     if backend == 'onnxruntime' and not is_onnx:
         raise ValueError('the onnxruntime backend runs an exported .onnx '
-                         f'file (tools/deployment/pytorch2onnx.py), got '
-                         f'checkpoint {checkpoint!r}')
+                         f'file, got checkpoint {checkpoint!r}')
     if backend == 'pytorch' and is_onnx:
         raise ValueError(f'{checkpoint!r} is an ONNX model: use '
                          "backend='onnxruntime'")

@@ -17,15 +17,15 @@ from mmengine.dataset import BaseDataset
 from mmengine.logging import print_log
 
 from .annotation_io import image_header
-from .load_problems import LoadProblems, first_few, natural_key, warn
+from .load_problems import LoadProblems, first_few, natural_key
 from .point_checks import (OUT_OF_IMAGE_POLICIES, apply_out_of_image,
                            as_xy_array)
-from .sample_replacement import SAMPLE_ERRORS, mark_replaced
+from .sample_replacement import prepare_or_replace
 from .splits import SUBSETS, image_stem, split_protocol, subset_ids
 
-TRY_WITHOUT_DATA = ('To try p2r_mm without downloading anything, train on '
-                    'the generated synthetic crowds: python tools/train.py '
-                    'configs/p2r/synthetic_5pct.py')
+TRY_WITHOUT_DATA = ('To try p2r_mm without downloading anything, use '
+                    "type='SyntheticCrowdDataset': it generates its crowds "
+                    'on first use.')
 
 
 class BaseCrowdDataset(BaseDataset):
@@ -221,44 +221,15 @@ class BaseCrowdDataset(BaseDataset):
         In ``test_mode`` a sample that fails raises (a test image that
         cannot be loaded must not become a silently wrong count). In
         training, a sample whose image is missing, unreadable or damaged
-        (:data:`~p2r_mm.datasets.sample_replacement.SAMPLE_ERRORS`) is
-        replaced by a random other one, like MMEngine's ``BaseDataset``
-        does for a pipeline that returns None (and within the same
-        ``max_refetch`` tries); the failure is warned about once per file
-        and process and recorded on the replacement (see
-        :mod:`~p2r_mm.datasets.sample_replacement`) for
-        ``BadSampleLimitHook`` to count.
+        is replaced by a random other one and the failure recorded for
+        ``BadSampleLimitHook`` (the protocol:
+        :mod:`~p2r_mm.datasets.sample_replacement`).
         """
         if self.test_mode:
             return super().__getitem__(idx)
         if not self._fully_initialized:
             self.full_init()
-        failures = []
-        for _ in range(self.max_refetch + 1):
-            try:
-                data = self.prepare_data(idx)
-            except SAMPLE_ERRORS as e:
-                path = str(self.get_data_info(idx).get('img_path'))
-                failures.append((path, f'{type(e).__name__}: {e}'))
-                self._warn_replaced(path, e)
-                data = None
-            if data is not None:
-                if failures:
-                    mark_replaced(data, failures)
-                return data
-            idx = self._rand_another()
-        shown = first_few([f'{p} ({r})' for p, r in failures[::-1]], 3)
-        raise RuntimeError(
-            f'{self.describe()}: no training sample could be loaded in '
-            f'{self.max_refetch + 1} tries'
-            + (f'; last failures: {shown}' if failures else ''))
-
-    def _warn_replaced(self, path: str, error: Exception) -> None:
-        warned = self.__dict__.setdefault('_replaced_warned', set())
-        if path not in warned:
-            warned.add(path)
-            warn(f'{self.describe()}: training sample {path} replaced by '
-                 f'another one: {type(error).__name__}: {error}')
+        return prepare_or_replace(self, idx)
 
     # ------------------------------------------------ loading
     def load_data_list(self) -> List[dict]:

@@ -23,7 +23,7 @@ def prepare_cpu_distributed(cfg: Config, launcher: str) -> bool:
         return False
     if launcher != 'pytorch':
         raise ValueError(f'launcher {launcher!r} needs CUDA; on CPU use '
-                         "'pytorch' (tools/dist_train.sh)")
+                         "'pytorch' (processes started by torchrun)")
     cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})
     cfg.env_cfg.dist_cfg['backend'] = 'gloo'
     wrapper = cfg.get('model_wrapper_cfg') or dict(

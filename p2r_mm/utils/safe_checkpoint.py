@@ -7,14 +7,19 @@ statistics methods as bound methods rebuilt through ``builtins.getattr``.
 Allow-listing ``getattr`` would let any checkpoint call any attribute of any
 allow-listed object, i.e. run code, so it is not an option.
 
-Instead, :func:`register_safe_checkpoint_loading` (run on ``import p2r_mm``)
+Instead, inside :func:`safe_checkpoint_loading` (what the tools wrap
+around ``Runner.train`` / ``Runner.test`` and ``init_counter`` around its
+load):
 
-1. gives HistoryBuffer a plain-data pickle form through :mod:`copyreg`:
+1. HistoryBuffer has a plain-data pickle form through :mod:`copyreg`:
    ``HistoryBuffer(log_history: list, count_history: list, max_length: int)``
    (its statistics methods are class-level and come back with the class);
-2. replaces MMEngine's loader of local files (used by resume, ``load_from``
-   and ``Pretrained`` init) with :func:`load_checkpoint_file`, which loads with
+2. MMEngine's loader of local files (used by resume, ``load_from`` and
+   ``Pretrained`` init) is :func:`load_checkpoint_file`, which loads with
    ``weights_only=True`` and the short allow-list :data:`SAFE_GLOBALS`.
+
+Both are restored on exit: ``import p2r_mm`` changes nothing, and code of
+other libraries in the same process loads and saves as MMEngine does.
 
 A checkpoint that needs anything else is refused with
 :class:`UntrustedCheckpointError`, naming the file and the globals it needs,
@@ -129,12 +134,35 @@ def _what_is_unsafe(filename: str, err: Exception) -> str:
     return ' '.join((reason.group(1) if reason else str(err)).split())
 
 
-def register_safe_checkpoint_loading() -> None:
-    """Install the plain-data HistoryBuffer pickle and the safe local
-    loader. Idempotent."""
+@contextmanager
+def safe_checkpoint_loading() -> Iterator[None]:
+    """Save and load checkpoints the weights_only-safe way while inside:
+    HistoryBuffer pickles as plain data and MMEngine's ``CheckpointLoader``
+    loads local files (plain paths, no URL scheme) with
+    :func:`load_checkpoint_file`. On exit, even by an exception, both are
+    what they were before (so contexts nest).
+
+    MMEngine keeps its loaders in one class-level table, so while inside
+    the change holds for the whole process, every thread included: wrap
+    p2r_mm's own runs and loads in it, not a whole application.
+    """
+    previous_reduce = copyreg.dispatch_table.get(HistoryBuffer)
+    previous_loader = CheckpointLoader._schemes.get('')
     copyreg.pickle(HistoryBuffer, _history_buffer_as_plain_data)
     CheckpointLoader.register_scheme(
         prefixes='', loader=_load_from_local, force=True)
+    try:
+        yield
+    finally:
+        if previous_loader is None:
+            CheckpointLoader._schemes.pop('', None)
+        else:
+            CheckpointLoader.register_scheme(
+                prefixes='', loader=previous_loader, force=True)
+        if previous_reduce is None:
+            copyreg.dispatch_table.pop(HistoryBuffer, None)
+        else:
+            copyreg.dispatch_table[HistoryBuffer] = previous_reduce
 
 
 def _load_from_local(filename, map_location):

@@ -9,6 +9,7 @@ from mmengine.dataset import pseudo_collate
 from mmengine.registry import DefaultScope
 from mmengine.structures import BaseDataElement
 
+from p2r_mm.datasets import sample_replacement
 from p2r_mm.datasets.custom_crowd import CustomCrowdDataset
 from p2r_mm.datasets.image_integrity import DamagedImageError
 from p2r_mm.datasets.sample_replacement import (REPLACED_KEY, mark_replaced,
@@ -111,3 +112,21 @@ def test_marks_survive_collation_once_per_sample():
     assert replaced_in_batch(pseudo_collate([branches, branches])) == [
         ('b.jpg', 'OSError: y'), ('c.jpg', 'OSError: z')] * 2
     assert replaced_in_batch(None) == []
+
+
+def test_only_the_protocol_module_touches_the_record():
+    """The dataset and the hook go through sample_replacement's functions;
+    no other module of p2r_mm reads or writes the metainfo record."""
+    package = osp.dirname(osp.dirname(sample_replacement.__file__))
+    readers = []
+    for folder, _, files in os.walk(package):
+        for name in files:
+            path = osp.join(folder, name)
+            if not name.endswith('.py') or path == osp.abspath(
+                    sample_replacement.__file__):
+                continue
+            with open(path, encoding='utf-8') as f:
+                source = f.read()
+            if REPLACED_KEY in source or 'REPLACED_KEY' in source:
+                readers.append(osp.relpath(path, package))
+    assert readers == []

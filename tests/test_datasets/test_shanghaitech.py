@@ -63,7 +63,7 @@ def test_missing_tree_names_the_expected_layout(tmp_path):
     with pytest.raises(FileNotFoundError,
                        match=r'(?s)missing/train_data/images/\*\.jpg.*'
                        r'does not exist.*GT_IMG_1.mat.*part_A.*'
-                       r'configs/p2r/synthetic_5pct.py'):
+                       r"type='SyntheticCrowdDataset'"):
         ShanghaiTechDataset(data_root=str(tmp_path / 'missing'))
 
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from p2r_mm.evaluation import CountingMetric, LocalizationMetric, count_matches
+from p2r_mm.evaluation import CountingMetric, LocalizationMetric
 from p2r_mm.registry import METRICS
 
 
@@ -34,25 +34,6 @@ def test_metrics_skip_unannotated_images():
     loc = LocalizationMetric()
     loc.process({}, [dict(has_gt=False, pred_points=torch.zeros(3, 2))])
     assert loc.compute_metrics(loc.results) == {}
-
-
-def test_count_matches_is_one_to_one():
-    gt = np.array([[0., 0.], [10., 0.]])
-    # Two predictions near the first head, one 3 px from the second.
-    pred = np.array([[1., 0.], [0., 1.], [13., 0.]])
-    assert count_matches(pred, gt, np.full(2, 2.0)) == 1
-    assert count_matches(pred, gt, np.full(2, 4.0)) == 2
-    # Per-head radii: only the second head accepts 3 px.
-    assert count_matches(pred, gt, np.array([0.5, 3.0])) == 1
-    assert count_matches(pred[:0], gt, np.full(2, 4.0)) == 0
-
-
-def test_count_matches_needs_augmenting_paths():
-    # Greedy would pair pred 0 with head 0 and leave pred 1 unmatched;
-    # the maximum matching pairs pred 0-head 1 and pred 1-head 0.
-    gt = np.array([[0., 0.], [3., 0.]])
-    pred = np.array([[1.5, 0.], [-1., 0.]])
-    assert count_matches(pred, gt, np.full(2, 2.0)) == 2
 
 
 def test_localization_metric_by_hand():

@@ -186,7 +186,7 @@ def main():
         return
     import torch
 
-    from p2r_mm.utils.machine import describe, load_average, machine_info
+    from machine import describe, load_average, machine_info
     machine = machine_info()
     devices = args.device or (['cpu', 'cuda']
                               if torch.cuda.is_available() else ['cpu'])

@@ -116,7 +116,7 @@ def measure(args, num_workers):
 
 def main(argv=None):
     args = parse_args(argv)
-    from p2r_mm.utils.machine import describe, load_average, machine_info
+    from machine import describe, load_average, machine_info
     machine = machine_info()
     print(f'{args.config}: {describe(machine)}, load average '
           f"{machine['load_average_at_start']:.2f}; median of {args.iters} "

@@ -60,7 +60,7 @@ def test_both_ways(run, run_dir):
 
 def main(argv=None):
     args = parse_args(argv)
-    from p2r_mm.utils.machine import load_average, machine_info
+    from machine import load_average, machine_info
     machine = machine_info()
     print('| run | checkpoint | MAE | MAE with --tta | RMSE | RMSE with '
           '--tta |')

@@ -221,7 +221,7 @@ def timed_training(train, run_dir):
     that checkpoint (the work after it is done again) and has no load at
     its end. The load average around each segment tells whether other
     work on the machine slowed it down."""
-    from p2r_mm.utils.machine import load_average
+    from machine import load_average
     path = osp.join(run_dir, 'train_segments.json')
     segments = []
     if osp.isfile(path):

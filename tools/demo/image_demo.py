@@ -21,6 +21,11 @@ import sys
 
 import numpy as np
 
+# Its module stop_signals.py beside it, also when it is loaded by path.
+HERE = osp.dirname(osp.abspath(__file__))
+if HERE not in sys.path:
+    sys.path.insert(0, HERE)
+
 IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
 
 
@@ -127,7 +132,7 @@ def main():
 
     from p2r_mm.apis import INIT_COUNTER_ERRORS, CrowdInferencer
     from p2r_mm.utils import TRUST_ENV
-    from p2r_mm.utils.stop_signals import StopSignals
+    from stop_signals import StopSignals
     if args.trust_checkpoint:
         os.environ[TRUST_ENV] = '1'
 

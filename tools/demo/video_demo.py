@@ -26,6 +26,11 @@ import time
 import cv2
 import numpy as np
 
+# Its module stop_signals.py beside it, also when it is loaded by path.
+HERE = osp.dirname(osp.abspath(__file__))
+if HERE not in sys.path:
+    sys.path.insert(0, HERE)
+
 
 # Above this a reported frame rate is taken for a clock, not frames.
 MAX_FPS = 240
@@ -191,7 +196,7 @@ def main(argv=None):
 
     from p2r_mm.apis import INIT_COUNTER_ERRORS, CrowdInferencer
     from p2r_mm.utils import TRUST_ENV
-    from p2r_mm.utils.stop_signals import StopSignals
+    from stop_signals import StopSignals
     if args.trust_checkpoint:
         os.environ[TRUST_ENV] = '1'
 

@@ -74,7 +74,7 @@ def ratio(value):
 
 def machine_text(m, threads=None):
     """'x86_64 AMD EPYC, 2 cores (2 threads), torch 2.4.0+cpu' from the
-    ``machine`` dict of an artefact (``p2r_mm.utils.machine``)."""
+    ``machine`` dict of an artefact (tools/analysis_tools/machine.py)."""
     threads = m.get('threads', threads)
     text = f"{m['machine']} {m['cpu']}, {m['cores']} cores"
     if threads is not None:

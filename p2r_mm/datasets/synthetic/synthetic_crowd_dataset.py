@@ -55,8 +55,8 @@ class SyntheticCrowdDataset(CustomCrowdDataset):
               '...}})\n'
               '  {split}/meta.json')
     SOURCE = ('SyntheticCrowdDataset generates the split there when it is '
-              'missing; tools/dataset_converters/make_synthetic_crowd.py '
-              'does so explicitly.')
+              'missing; p2r_mm.datasets.synthetic.ensure_split does so '
+              'explicitly.')
 
     def __init__(self,
                  data_root: str = '',

@@ -1,7 +1,6 @@
 from .cutout import RandomCutout
 from .formatting import PackCrowdInputs
-from .geometric import (PadToMultiple, PointRandomFlip, RandomScaleCrop,
-                        ResizeLongSide)
+from .geometric import PointRandomFlip, RandomScaleCrop, ResizeLongSide
 from .loading import (LoadCrowdAnnotations, LoadCrowdImage,
                       LoadImageFromArray)
 from .photometric import ColorJitter, RandomGaussianBlur
@@ -10,7 +9,7 @@ from .strong_image import AddStrongImage, UseStrongImage
 __all__ = [
     'LoadCrowdAnnotations', 'LoadCrowdImage', 'LoadImageFromArray',
     'PackCrowdInputs',
-    'PadToMultiple', 'PointRandomFlip', 'RandomScaleCrop', 'ResizeLongSide',
+    'PointRandomFlip', 'RandomScaleCrop', 'ResizeLongSide',
     'ColorJitter', 'RandomGaussianBlur', 'RandomCutout', 'AddStrongImage',
     'UseStrongImage'
 ]

@@ -1,11 +1,11 @@
-"""Point-aware geometric transforms: resize, random scale + crop, flip, pad.
+"""Point-aware geometric transforms: resize, random scale + crop (padded
+where the crop is larger than the image), flip.
 
 They choose parameters (at random through ``cache_randomness``, so that
 mmcv's ``cache_random_params`` can replay them); the pixel and point work
 is in :mod:`.point_geometry`. Each works on unlabelled images too (no
 ``gt_points``, or ``has_gt=False``): then only the image changes.
 """
-import math
 from numbers import Number
 from typing import Sequence, Tuple, Union
 
@@ -175,37 +175,3 @@ class PointRandomFlip(BaseTransform):
 
     def __repr__(self) -> str:
         return f'{self.__class__.__name__}(prob={self.prob})'
-
-
-@TRANSFORMS.register_module()
-class PadToMultiple(BaseTransform):
-    """Pad the image at the right/bottom to multiples of ``size_divisor``.
-
-    Points do not move. Required keys: ``img``. Modified: ``img``. Added:
-    ``pad_shape`` (h, w) of the padded image; ``img_shape`` keeps the
-    unpadded size, the region holding real pixels.
-
-    Args:
-        size_divisor (int): both sides become multiples of it. Defaults
-            to 32.
-        pad_val (number | tuple): fill value. Defaults to 0.
-    """
-
-    def __init__(self, size_divisor: int = 32,
-                 pad_val: Union[Number, Sequence[Number]] = 0) -> None:
-        if size_divisor < 1:
-            raise ValueError(
-                f'size_divisor must be >= 1, got {size_divisor}')
-        self.size_divisor = int(size_divisor)
-        self.pad_val = _pad_value(pad_val)
-
-    def transform(self, results: dict) -> dict:
-        h, w = results['img'].shape[:2]
-        d = self.size_divisor
-        pad_to(results, (math.ceil(h / d) * d, math.ceil(w / d) * d),
-               self.pad_val)
-        return results
-
-    def __repr__(self) -> str:
-        return (f'{self.__class__.__name__}(size_divisor={self.size_divisor}'
-                f', pad_val={self.pad_val})')

@@ -3,8 +3,8 @@ annotations.
 
 The file loader and the annotation check turn bad input into an error that
 names the image file, so that a broken sample is never silently trained on
-or scored (see DESIGN.md, "Bad input"); in training the dataset replaces
-it (:meth:`~p2r_mm.datasets.BaseCrowdDataset.__getitem__`).
+or scored; in training the dataset replaces it
+(:mod:`~p2r_mm.datasets.sample_replacement`).
 """
 import errno
 from typing import Optional

@@ -5,14 +5,12 @@ from .mean_teacher_hook import MeanTeacherHook
 from .non_finite_guard_hook import (NonFiniteGuardHook, NonFiniteLossError,
                                     NonFiniteParametersError)
 from .progress_bar_hook import ProgressBarHook
+from .psam_visualization_hook import PSAMVisualizationHook
 from .unsup_weight_hook import UnsupWeightHook
 
 __all__ = [
     'AtomicCheckpointHook', 'BadSampleLimitHook', 'CrowdVisualizationHook',
     'MeanTeacherHook', 'NonFiniteGuardHook', 'NonFiniteLossError',
-    'NonFiniteParametersError', 'ProgressBarHook', 'TooManyBadSamplesError',
-    'UnsupWeightHook'
+    'NonFiniteParametersError', 'PSAMVisualizationHook', 'ProgressBarHook',
+    'TooManyBadSamplesError', 'UnsupWeightHook'
 ]
-from .psam_visualization_hook import PSAMVisualizationHook  # noqa: E402
-
-__all__ += ['PSAMVisualizationHook']

@@ -5,7 +5,8 @@ from typing import List
 from mmengine.hooks import Hook
 
 from p2r_mm.datasets.load_problems import first_few
-from p2r_mm.datasets.sample_replacement import replaced_in_batch
+from p2r_mm.datasets.sample_replacement import (SampleFailure,
+                                                replaced_in_batch)
 from p2r_mm.registry import HOOKS
 from ..run_stopped import RunStoppedError
 
@@ -20,10 +21,11 @@ class BadSampleLimitHook(Hook):
 
     A crowd dataset in training replaces a sample whose image is missing,
     unreadable or damaged with another one and records the failure on the
-    replacement (:mod:`p2r_mm.datasets.sample_replacement`); this hook
-    reads the records of every batch in the main process (dataloader
-    workers cannot report counts), warns with the running count, and stops
-    the run with :class:`TooManyBadSamplesError`, listing the files, when
+    replacement; this hook reads the records of every batch in the main
+    process (dataloader workers cannot report counts; the protocol is
+    :mod:`p2r_mm.datasets.sample_replacement`), warns with the running
+    count, and stops the run with :class:`TooManyBadSamplesError`, listing
+    the files, when
     in one epoch (one pass over the train dataloader) more than
     ``max_fraction`` of the epoch's samples had to be replaced, unless all
     of them come from a single file: one bad file never stops a run, even
@@ -43,7 +45,7 @@ class BadSampleLimitHook(Hook):
                              f'(0, 1], got {max_fraction!r}')
         self.max_fraction = float(max_fraction)
         self._window = None
-        self._failures: List[tuple] = []
+        self._failures: List[SampleFailure] = []
 
     def before_train_iter(self, runner, batch_idx: int,
                           data_batch=None) -> None:
@@ -59,16 +61,15 @@ class BadSampleLimitHook(Hook):
         batch_size = getattr(loader, 'batch_size', None) or 1
         samples = per_epoch * batch_size
         limit = self.max_fraction * samples
-        files = Counter(path for path, _ in self._failures)
-        shown = first_few(
-            [f'{path} ({reason})' for path, reason in failures])
+        files = Counter(f.img_path for f in self._failures)
+        shown = first_few([str(f) for f in failures])
         count = (f'{len(self._failures)} replaced in this epoch of '
                  f'{samples} samples, from {len(files)} files; the run stops '
                  f'above {self.max_fraction:.0%} from more than one file')
         if len(self._failures) > limit and len(files) > 1:
             reasons = {}
-            for path, reason in self._failures:
-                reasons.setdefault(path, reason)
+            for f in self._failures:
+                reasons.setdefault(f.img_path, f.reason)
             listed = first_few([f'{path} ({n}x: {reasons[path]})'
                                 for path, n in files.most_common()], 10)
             message = (
@@ -76,8 +77,8 @@ class BadSampleLimitHook(Hook):
                 f'{len(self._failures)} of this epoch\'s {samples} training '
                 f'samples could not be loaded (more than '
                 f'{self.max_fraction:.0%}); training stopped. Bad files: '
-                f'{listed}. Check them with tools/misc/verify_dataset.py, '
-                'fix or remove them, and resume with --resume.')
+                f'{listed}. Fix or replace these files and resume with '
+                '--resume.')
             runner.logger.error(message)
             raise TooManyBadSamplesError(message)
         runner.logger.warning(

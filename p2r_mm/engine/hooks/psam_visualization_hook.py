@@ -8,7 +8,7 @@ from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
-from p2r_mm.apis.inference import build_image_pipelines, prepare_image
+from p2r_mm.datasets.image_inputs import build_image_pipelines, prepare_image
 from p2r_mm.registry import HOOKS
 from p2r_mm.visualization.crowd_visualizer import CrowdVisualizer
 from p2r_mm.visualization.psam import compute_psam

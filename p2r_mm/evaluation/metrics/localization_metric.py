@@ -5,47 +5,11 @@ from typing import Dict, List, Optional, Sequence
 import numpy as np
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import maximum_bipartite_matching
-from scipy.spatial import cKDTree
 
+from p2r_mm.models.utils import count_matches
 from p2r_mm.registry import METRICS
 from p2r_mm.structures import input_to_original
-
 from .counting_metric import UNANNOTATED
-
-
-def count_matches(pred: np.ndarray, gt: np.ndarray,
-                  radius: np.ndarray) -> int:
-    """Largest number of one-to-one (prediction, head) pairs with
-    ``distance <= radius[head]``.
-
-    Args:
-        pred (np.ndarray): (M, 2) predicted points.
-        gt (np.ndarray): (N, 2) true points.
-        radius (np.ndarray): (N,) matching radius of each true point.
-
-    A maximum bipartite matching on the sparse graph of admissible pairs
-    (Hopcroft-Karp), so dense crowds of thousands of heads stay cheap.
-    """
-    if len(pred) == 0 or len(gt) == 0:
-        return 0
-    pairs = cKDTree(gt).query_ball_point(pred, r=float(radius.max()))
-    rows, cols = [], []
-    for p, heads in enumerate(pairs):
-        if not heads:
-            continue
-        heads = np.asarray(heads)
-        d = np.linalg.norm(gt[heads] - pred[p], axis=1)
-        heads = heads[d <= radius[heads]]
-        rows.extend([p] * len(heads))
-        cols.extend(heads.tolist())
-    if not rows:
-        return 0
-    graph = csr_matrix((np.ones(len(rows)), (rows, cols)),
-                       shape=(len(pred), len(gt)))
-    match = maximum_bipartite_matching(graph, perm_type='column')
-    return int((match >= 0).sum())
 
 
 @METRICS.register_module()

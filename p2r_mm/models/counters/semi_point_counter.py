@@ -7,7 +7,7 @@ from mmengine.model import BaseModel
 from mmengine.registry import DefaultScope
 from torch import Tensor
 
-from p2r_mm.evaluation.metrics import pseudo_label_quality
+from p2r_mm.models.utils.point_matching import pseudo_label_quality
 from p2r_mm.registry import MODELS
 from p2r_mm.structures import CrowdDataSample
 from ..utils import cutout_cell_weights, fill_boxes

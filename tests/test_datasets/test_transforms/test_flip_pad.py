@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from p2r_mm.datasets.transforms.geometric import PadToMultiple, PointRandomFlip
+from p2r_mm.datasets.transforms.geometric import PointRandomFlip
 from .images import colours_at, id_colours, marked_image
 
 POINTS = np.array([[0.0, 0.0], [4.4, 2.0], [10.6, 7.3], [16.0, 9.0],
@@ -59,32 +59,14 @@ def test_flip_after_padding_mirrors_only_the_content():
     assert (out['img'][10:] == 9).all() and (out['img'][:, 17:] == 9).all()
 
 
-def test_pad_to_multiple_leaves_points_alone():
-    out = PadToMultiple(size_divisor=8, pad_val=5)(marked())
-    assert out['img'].shape == (16, 24, 3)
-    assert out['pad_shape'] == (16, 24) and out['img_shape'] == (10, 17)
-    assert (out['img'][10:] == 5).all() and (out['img'][:, 17:] == 5).all()
-    np.testing.assert_array_equal(out['gt_points'], POINTS)
-    np.testing.assert_array_equal(colours_at(out['img'], out['gt_points']),
-                                  id_colours(5))
-
-
-def test_pad_already_a_multiple():
-    img = np.zeros((32, 64, 3), np.uint8)
-    out = PadToMultiple()(dict(img=img, img_shape=(32, 64)))
-    assert out['img'] is img and out['pad_shape'] == (32, 64)
-
-
 def test_unlabelled_image_alone():
     results = dict(img=marked_image(10, 17, POINTS), has_gt=False,
                    gt_points=POINTS.copy())
-    out = PadToMultiple(size_divisor=4)(PointRandomFlip(prob=1.0)(results))
+    out = PointRandomFlip(prob=1.0)(results)
     np.testing.assert_array_equal(out['gt_points'], POINTS)  # untouched
-    assert out['img'].shape == (12, 20, 3) and out['flip'] is True
+    assert out['img'].shape == (10, 17, 3) and out['flip'] is True
 
 
-@pytest.mark.parametrize('make', [lambda: PointRandomFlip(prob=1.5),
-                                  lambda: PadToMultiple(size_divisor=0)])
-def test_rejects_bad_arguments(make):
+def test_rejects_bad_arguments():
     with pytest.raises(ValueError):
-        make()
+        PointRandomFlip(prob=1.5)

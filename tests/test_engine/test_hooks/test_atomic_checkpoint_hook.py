@@ -10,9 +10,18 @@ import torch
 from mmengine.evaluator import BaseMetric
 from mmengine.fileio import LocalBackend
 
+from p2r_mm.utils import safe_checkpoint_loading
 from p2r_mm.utils.atomic_files import (checkpoint_problem,
                                        latest_complete_checkpoint)
 from .test_non_finite_guard_hook import make_runner
+
+
+@pytest.fixture(autouse=True)
+def checkpoints_as_the_tools_handle_them():
+    """Saves and the resume inside p2r_mm's checkpoint context, as
+    tools/train.py runs the Runner."""
+    with safe_checkpoint_loading():
+        yield
 
 
 def interrupt_save(monkeypatch, when):

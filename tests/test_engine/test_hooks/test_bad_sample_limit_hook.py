@@ -63,7 +63,8 @@ def test_above_the_fraction_the_run_stops_with_the_files():
     assert message.startswith('Epoch 1, iteration 2: 3 of this epoch\'s 40')
     assert 'a.jpg (2x: DamagedImageError: cut short)' in message
     assert 'b.jpg (1x' in message
-    assert 'verify_dataset.py' in message
+    assert message.endswith('Fix or replace these files and resume with '
+                            '--resume.')
     assert runner.logger.errors == [message]
 
 

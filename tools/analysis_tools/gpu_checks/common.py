@@ -219,8 +219,8 @@ def ensure_data(root: str, quick: bool, workers: int = 1) -> dict:
     already there): 300 train images (the shipped ``sha-5.txt`` names 15
     of them), 16 distinct scenes of part A's size; ``quick``: 4 distinct
     small scenes."""
-    from p2r_mm.datasets.synthetic import (SHA_LIKE_PARAMS, SceneParams,
-                                           write_shanghaitech)
+    from p2r_mm.datasets.synthetic import SceneParams
+    from .shanghaitech_format import SHA_LIKE_PARAMS, write_shanghaitech
     if quick:
         params = SceneParams(image_size=(256, 320), count_range=(10, 80))
         return write_shanghaitech(root, num_test=2, distinct=4,

@@ -1,11 +1,47 @@
-"""How good a teacher's pseudo-points are, against annotations that
-training never sees (the "unlabelled" images of a benchmark protocol)."""
+"""One-to-one matching of predicted and true points within a radius, and
+what it says of a teacher's pseudo-points: the maths shared by
+``LocalizationMetric`` and the pseudo-label statistics of
+``SemiPointCounter`` (so that models need nothing of evaluation)."""
 from typing import Dict, Sequence
 
 import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import maximum_bipartite_matching
+from scipy.spatial import cKDTree
 from torch import Tensor
 
-from .localization_metric import count_matches
+
+def count_matches(pred: np.ndarray, gt: np.ndarray,
+                  radius: np.ndarray) -> int:
+    """Largest number of one-to-one (prediction, head) pairs with
+    ``distance <= radius[head]``.
+
+    Args:
+        pred (np.ndarray): (M, 2) predicted points.
+        gt (np.ndarray): (N, 2) true points.
+        radius (np.ndarray): (N,) matching radius of each true point.
+
+    A maximum bipartite matching on the sparse graph of admissible pairs
+    (Hopcroft-Karp), so dense crowds of thousands of heads stay cheap.
+    """
+    if len(pred) == 0 or len(gt) == 0:
+        return 0
+    pairs = cKDTree(gt).query_ball_point(pred, r=float(radius.max()))
+    rows, cols = [], []
+    for p, heads in enumerate(pairs):
+        if not heads:
+            continue
+        heads = np.asarray(heads)
+        d = np.linalg.norm(gt[heads] - pred[p], axis=1)
+        heads = heads[d <= radius[heads]]
+        rows.extend([p] * len(heads))
+        cols.extend(heads.tolist())
+    if not rows:
+        return 0
+    graph = csr_matrix((np.ones(len(rows)), (rows, cols)),
+                       shape=(len(pred), len(gt)))
+    match = maximum_bipartite_matching(graph, perm_type='column')
+    return int((match >= 0).sum())
 
 
 def pseudo_label_quality(points: Sequence[Tensor],
@@ -17,7 +53,7 @@ def pseudo_label_quality(points: Sequence[Tensor],
 
     A pseudo-point is correct when it is matched one-to-one to a hidden
     head within ``match_distance`` pixels (maximum matching, as in
-    :class:`LocalizationMetric`).
+    ``LocalizationMetric``).
 
     Args:
         points (Sequence[Tensor]): per image, (N_i, 2) pseudo-points

@@ -1,5 +1,6 @@
 """What a measurement ran on, for the JSON artefacts of the benchmark tools
-(not imported by ``p2r_mm.utils``: import it as ``p2r_mm.utils.machine``)."""
+beside this file (they import it as ``machine``: a script's folder is on
+``sys.path``)."""
 import os
 import platform
 import re

@@ -1,7 +1,10 @@
+"""One-to-one point matching within a radius, and the pseudo-label
+statistics built on it."""
+import numpy as np
 import pytest
 import torch
 
-from p2r_mm.evaluation import pseudo_label_quality
+from p2r_mm.models.utils import count_matches, pseudo_label_quality
 
 
 def t(points):
@@ -38,3 +41,22 @@ def test_pseudo_label_quality_is_one_to_one_and_handles_empty():
     q = pseudo_label_quality([t([])], [torch.zeros(0)], [t([])])
     assert q['pseudo_precision'] == q['pseudo_recall'] == 1.0
     assert q['pseudo_count_ratio'] == 0.0
+
+
+def test_count_matches_is_one_to_one():
+    gt = np.array([[0., 0.], [10., 0.]])
+    # Two predictions near the first head, one 3 px from the second.
+    pred = np.array([[1., 0.], [0., 1.], [13., 0.]])
+    assert count_matches(pred, gt, np.full(2, 2.0)) == 1
+    assert count_matches(pred, gt, np.full(2, 4.0)) == 2
+    # Per-head radii: only the second head accepts 3 px.
+    assert count_matches(pred, gt, np.array([0.5, 3.0])) == 1
+    assert count_matches(pred[:0], gt, np.full(2, 4.0)) == 0
+
+
+def test_count_matches_needs_augmenting_paths():
+    # Greedy would pair pred 0 with head 0 and leave pred 1 unmatched;
+    # the maximum matching pairs pred 0-head 1 and pred 1-head 0.
+    gt = np.array([[0., 0.], [3., 0.]])
+    pred = np.array([[1.5, 0.], [-1., 0.]])
+    assert count_matches(pred, gt, np.full(2, 2.0)) == 2

@@ -1,7 +1,7 @@
 """Generated scenes written in ShanghaiTech's archive layout, so that the
 ShanghaiTech configs, their shipped split lists and the real data pipeline
-run where the real images are not at hand (benchmarks, checks of a fresh
-GPU install)::
+run where the real images are not at hand (the throughput section of
+gpu_check.py)::
 
     root/train_data/images/IMG_1.jpg ... IMG_<num_train>.jpg
     root/train_data/ground-truth/GT_IMG_1.mat ...
@@ -30,8 +30,9 @@ import cv2
 import numpy as np
 from scipy.io import savemat
 
-from .scene_layout import GENERATOR_VERSION, SceneParams, generate_scene
-from .writing import JPEG_QUALITY
+from p2r_mm.datasets.synthetic import (GENERATOR_VERSION, SceneParams,
+                                       generate_scene)
+from p2r_mm.datasets.synthetic.writing import JPEG_QUALITY
 
 #: Roughly ShanghaiTech part A: sides of 400-1024 pixels, tens to ~1500
 #: heads, small heads far away (its mean is ~500 heads per image).

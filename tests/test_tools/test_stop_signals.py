@@ -1,11 +1,20 @@
-"""StopSignals: a first SIGINT / SIGTERM asks, a second interrupts, an
-ignored signal stays ignored, and the old handlers come back."""
+"""tools/demo/stop_signals.py: a first SIGINT / SIGTERM asks, a second
+interrupts, an ignored signal stays ignored, and the old handlers come
+back."""
+import importlib.util
 import os
+import os.path as osp
 import signal
 
 import pytest
 
-from p2r_mm.utils.stop_signals import StopSignals
+from .test_train_test_tools import REPO
+
+spec = importlib.util.spec_from_file_location(
+    'stop_signals', osp.join(REPO, 'tools', 'demo', 'stop_signals.py'))
+stop_signals = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(stop_signals)
+StopSignals = stop_signals.StopSignals
 
 
 @pytest.mark.parametrize('sig', [signal.SIGINT, signal.SIGTERM],

@@ -1,12 +1,25 @@
-"""Generated scenes in ShanghaiTech's layout read back by the dataset."""
+"""Generated scenes in ShanghaiTech's layout (the data of gpu_check.py's
+throughput section, tools/analysis_tools/gpu_checks/shanghaitech_format.py)
+read back by the dataset."""
+import importlib
+import importlib.util
 import os
+import os.path as osp
 
 import numpy as np
 import pytest
 
 from p2r_mm.datasets import ShanghaiTechDataset
-from p2r_mm.datasets.synthetic import (SceneParams, generate_scene,
-                                       write_shanghaitech)
+from p2r_mm.datasets.synthetic import SceneParams, generate_scene
+from .test_train_test_tools import REPO
+
+spec = importlib.util.spec_from_file_location(
+    'gpu_check', osp.join(REPO, 'tools', 'analysis_tools', 'gpu_check.py'))
+gpu_check = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(gpu_check)
+gpu_check.load_sections()  # the gpu_checks package, importable by name
+write_shanghaitech = importlib.import_module(
+    'gpu_checks.shanghaitech_format').write_shanghaitech
 
 SMALL = SceneParams(image_size=(48, 64), count_range=(3, 20))
 
