@@ -32,8 +32,11 @@ setup(
     long_description=open(osp.join(HERE, 'README.md')).read(),
     long_description_content_type='text/markdown',
     packages=find_packages(exclude=('configs', 'tools', 'tests', 'projects')),
-    # The semi-supervised protocols' split lists (p2r_mm/datasets/splits/).
-    package_data={'p2r_mm.datasets': ['splits/*.txt', 'splits/README.md']},
+    # The semi-supervised protocols' split lists (p2r_mm/datasets/splits/)
+    # and the shipped models (p2r_mm/weights/: an inference config and its
+    # weights each).
+    package_data={'p2r_mm.datasets': ['splits/*.txt', 'splits/README.md'],
+                  'p2r_mm': ['weights/*.py', 'weights/*.pth']},
     python_requires='>=3.8',
     install_requires=read_requirements('runtime.txt'),
     # The tests cover ONNX export, the onnxruntime backend and the

@@ -24,6 +24,7 @@ from p2r_mm.utils import safe_checkpoint_loading
 from .counter_config import counter_config
 from .image_loading import ImageType, build_test_pipelines, load_image
 from .onnx_counter import build_onnx_counter, resolve_backend
+from .shipped import is_shipped_name, shipped_model
 
 #: What a folder given as input contributes: its files with these
 #: extensions, sorted by name.
@@ -68,14 +69,17 @@ class CrowdInferencer(BaseInferencer):
         result['predictions'][0]['count']  # drawing: outputs/vis/crowd.jpg
 
     Args:
-        model (str | Path | Config | nn.Module): the config (file or loaded)
-            of a counter or of a semi-supervised model (its
+        model (str | Path | Config | nn.Module, optional): the config (file
+            or loaded) of a counter or of a semi-supervised model (its
             ``semi_test_cfg.predict_on`` counter predicts); or a model
             already built with its config as ``.cfg`` (:func:`init_counter`
-            returns one), used as it is.
+            returns one), used as it is; or the name of a model shipped in
+            the package (:mod:`.shipped`), with its weights. None:
+            the default shipped model, ``'shb_cpu_demo'``.
         weights (str, optional): checkpoint to load (``.pth``, or an
-            exported ``.onnx`` for the onnxruntime backend); without one the
-            model keeps its random initialisation (a warning says so).
+            exported ``.onnx`` for the onnxruntime backend); without one a
+            config's model keeps its random initialisation (a warning says
+            so).
         device (str, optional): 'cpu', 'cuda', 'cuda:1', ...; by default
             CUDA when there is one.
         scope (str): registry scope of the config's types.
@@ -99,7 +103,7 @@ class CrowdInferencer(BaseInferencer):
     }
 
     def __init__(self,
-                 model: Union[str, Path, Config, nn.Module],
+                 model: Union[str, Path, Config, nn.Module, None] = None,
                  weights: Optional[str] = None,
                  device: Optional[str] = None,
                  scope: str = 'p2r_mm',
@@ -112,6 +116,13 @@ class CrowdInferencer(BaseInferencer):
         if isinstance(model, nn.Module):
             self._use_built_model(model, weights, scope, show_progress)
             return
+        if model is None or is_shipped_name(model):
+            if weights is not None:
+                raise ValueError(
+                    'CrowdInferencer: a shipped model comes with its '
+                    f'weights; got weights={weights!r} as well (give a '
+                    'config file with a checkpoint instead)')
+            model, weights = shipped_model(model)
         self.backend = resolve_backend(weights, backend)
         self.cfg_options, self.tile = cfg_options, tile
         if isinstance(model, (str, Path)):

@@ -27,7 +27,7 @@ INIT_COUNTER_ERRORS = (ImportError, ValueError, OSError, RuntimeError,
                        UntrustedCheckpointError)
 
 
-def init_counter(config: Union[str, Path, Config],
+def init_counter(config: Union[str, Path, Config, None] = None,
                  checkpoint: Optional[str] = None,
                  device: str = 'cpu',
                  cfg_options: Optional[dict] = None,
@@ -36,9 +36,13 @@ def init_counter(config: Union[str, Path, Config],
     """Build a counter from its config and load a checkpoint.
 
     Args:
-        config (str | Path | Config): config file or loaded config.
-        checkpoint (str, optional): weights to load; without one the model
-            keeps its random initialisation (a warning says so).
+        config (str | Path | Config, optional): config file or loaded
+            config; or the name of a model shipped in the package
+            (``'shb_cpu_demo'``), which comes with its weights. None: the
+            default shipped model, so ``init_counter()`` counts people with
+            nothing downloaded.
+        checkpoint (str, optional): weights to load; without one a config's
+            model keeps its random initialisation (a warning says so).
         device (str): 'cpu', 'cuda', 'cuda:1', ...
         cfg_options (dict, optional): overrides merged into the config.
         tile (tuple[int, int], optional): ``(size, overlap)`` in pixels
@@ -54,7 +58,7 @@ def init_counter(config: Union[str, Path, Config],
         as ``model.cfg`` (:func:`inference_counter` reads its test
         pipeline).
     """
-    if not isinstance(config, (str, Path, Config)):
+    if config is not None and not isinstance(config, (str, Path, Config)):
         raise TypeError('config must be a file name or a Config, got '
                         f'{type(config).__name__}')
     return CrowdInferencer(config, checkpoint, device=device,

@@ -1,8 +1,11 @@
 """Count people in an image or a folder of images with
 :class:`p2r_mm.apis.CrowdInferencer`.
 
-python tools/demo/image_demo.py CONFIG CHECKPOINT INPUT [--out-dir DIR]
+python tools/demo/image_demo.py [CONFIG CHECKPOINT] INPUT [--out-dir DIR]
+    [--model NAME]
 
+Without CONFIG and CHECKPOINT it counts with the model shipped in the
+package (``--model``, default ``shb_cpu_demo``: docs/model_zoo.md).
 CHECKPOINT may be an exported .onnx file (onnxruntime backend).
 
 Prints the count of every image; with ``--out-dir`` also writes
@@ -32,12 +35,15 @@ IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
 def parse_args():
     parser = argparse.ArgumentParser(
         description='Count people in an image or a folder of images')
-    parser.add_argument('config', help='config file')
     parser.add_argument(
-        'checkpoint', help='checkpoint file (.pth), or an exported .onnx '
-        'to run with onnxruntime (needs the deploy extra)')
+        'args', nargs='+', metavar='[CONFIG CHECKPOINT] INPUT',
+        help='a config file and its checkpoint (.pth, or an exported .onnx '
+        'to run with onnxruntime: needs the deploy extra), then an image '
+        'or a folder (its images, by extension); without the first two, '
+        'the shipped model counts')
     parser.add_argument(
-        'input', help='an image, or a folder (its images, by extension)')
+        '--model', help='a model shipped in the package (default: '
+        'shb_cpu_demo), when no CONFIG and CHECKPOINT are given')
     parser.add_argument(
         '--out-dir', help='write overlays/, counts.csv and predictions.json '
         'here (created if missing); without it counts are only printed')
@@ -53,7 +59,15 @@ def parse_args():
         '--trust-checkpoint', action='store_true',
         help='allow checkpoints that need more than plain data to load '
         '(arbitrary code execution: only for files you trust)')
-    return parser.parse_args()
+    args = parser.parse_args()
+    if len(args.args) not in (1, 3):
+        parser.error('give INPUT, or CONFIG CHECKPOINT INPUT')
+    if len(args.args) == 3 and args.model:
+        parser.error('--model is for the shipped models, without CONFIG '
+                     'and CHECKPOINT')
+    *model, args.input = args.args
+    args.config, args.checkpoint = model or (args.model, None)
+    return args
 
 
 def fail(message: str):

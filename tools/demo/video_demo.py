@@ -1,7 +1,11 @@
 """Count people in the frames of a video, a camera or a stream with
 :class:`p2r_mm.apis.CrowdInferencer`.
 
-python tools/demo/video_demo.py CONFIG CHECKPOINT SOURCE --out OUT.mp4
+python tools/demo/video_demo.py [CONFIG CHECKPOINT] SOURCE --out OUT.mp4
+    [--model NAME]
+
+Without CONFIG and CHECKPOINT it counts with the model shipped in the
+package (``--model``, default ``shb_cpu_demo``: docs/model_zoo.md).
 
 SOURCE is a video file, a camera index (``0``) or a stream URL
 (``rtsp://...``, ``http://...``: anything OpenCV's VideoCapture opens).
@@ -40,13 +44,16 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description='Count people in the frames of a video, a camera or a '
         'stream')
-    parser.add_argument('config', help='config file')
     parser.add_argument(
-        'checkpoint', help='checkpoint file (.pth), or an exported .onnx '
-        'to run with onnxruntime (needs the deploy extra)')
+        'args', nargs='+', metavar='[CONFIG CHECKPOINT] SOURCE',
+        help='a config file and its checkpoint (.pth, or an exported .onnx '
+        'to run with onnxruntime: needs the deploy extra), then a video '
+        'file, camera index (0, 1, ...) or stream URL (anything OpenCV\'s '
+        'VideoCapture opens); without the first two, the shipped model '
+        'counts')
     parser.add_argument(
-        'video', metavar='SOURCE', help='video file, camera index (0, 1, '
-        '...) or stream URL (anything OpenCV\'s VideoCapture opens)')
+        '--model', help='a model shipped in the package (default: '
+        'shb_cpu_demo), when no CONFIG and CHECKPOINT are given')
     parser.add_argument('--out', required=True,
                         help='output video (.mp4, mp4v codec)')
     parser.add_argument(
@@ -74,6 +81,13 @@ def parse_args(argv=None):
         help='allow checkpoints that need more than plain data to load '
         '(arbitrary code execution: only for files you trust)')
     args = parser.parse_args(argv)
+    if len(args.args) not in (1, 3):
+        parser.error('give SOURCE, or CONFIG CHECKPOINT SOURCE')
+    if len(args.args) == 3 and args.model:
+        parser.error('--model is for the shipped models, without CONFIG '
+                     'and CHECKPOINT')
+    *model, args.video = args.args
+    args.config, args.checkpoint = model or (args.model, None)
     if args.every < 1 or args.max_dropped < 1:
         parser.error('--every and --max-dropped must be >= 1')
     if args.csv is None:
