@@ -725,3 +725,21 @@ def test_the_tools_that_use_it_still_work(monkeypatch):
                  'pseudo_summary_table', 'localization_table', 'fmt',
                  'METHODS'):
         assert hasattr(reproduce, name)
+
+
+def test_an_unfit_shb_benchmark_says_the_claims_are_not_tested(
+        tmp_path, monkeypatch):
+    """Labelled-only and the oracle only, too close: the report says the
+    semi-supervised methods were not run and why."""
+    monkeypatch.setattr(tool, 'METHODS', dict(tool.METHODS))
+    runs = [r for r in shb_runs(mae=dict(full_label=[25.0, 26.0, 27.0]))
+            if r['method'] in ('labelled_only', 'full_label')]
+    write_records(tmp_path / 'kept', runs)
+    out = tmp_path / 'results_shb_cpu'
+    tool.main(['--protocol', 'shb_cpu', '--report-only', '--work-dir',
+               str(tmp_path / 'work'), '--results-dir',
+               str(tmp_path / 'kept'), '--out', str(out), '--plots', ''])
+    md = out.with_suffix('.md').read_text()
+    assert '**not fit** (no headroom)' in md
+    assert "## The paper's claims, as measured here\n\nNot tested." in md
+    assert json.loads(out.with_suffix('.json').read_text())['claims'] == {}

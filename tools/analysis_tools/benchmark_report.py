@@ -219,6 +219,13 @@ def write_report(data, out, plots, protocol):
     if sentences:
         lines += ["## The paper's claims, as measured here", '',
                   *[f'- {x}' for x in sentences], '']
+    elif v and not v['fit'] and not semi_methods(methods):
+        lines += ["## The paper's claims, as measured here", '',
+                  'Not tested. The protocol runs the semi-supervised methods '
+                  'only on a fit benchmark (labelled-only and the oracle '
+                  'first): where labelling every image helps this little, '
+                  'no semi-supervised method could show what unlabelled '
+                  'images add.', '']
     lines += ['## Per seed', '', *per_seed_table(methods)]
     lines += ['', '## Validation curves (held-out split, mean over seeds)',
               '', '| method | epoch | MAE | predicted / true count |',
