@@ -15,7 +15,7 @@ from mmengine.config import Config
 from p2r_mm.structures import CrowdDataSample
 from p2r_mm.utils import UntrustedCheckpointError
 from .crowd_inferencer import CrowdInferencer
-# Re-exported: callers import them from here (the PSAM hook, tools).
+# Re-exported: callers import them from here (tools and user code).
 from .image_loading import (ImageType, build_image_pipelines,  # noqa: F401
                             build_test_pipelines, load_image, prepare_image)
 

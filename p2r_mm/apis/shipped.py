@@ -26,22 +26,34 @@ def shipped_models(folder: Optional[str] = None
                    ) -> Dict[str, Tuple[str, str]]:
     """``{name: (config file, weights file)}`` of the models in ``folder``
     (default :data:`WEIGHTS_DIR`); a weights file without its config is
-    left out."""
+    left out.
+
+    Raises:
+        ValueError: two weights files of one name (publish_model.py
+            replaces a name's file; a left-over one is ambiguous).
+    """
     folder = folder or WEIGHTS_DIR
     found = {}
     for path in sorted(glob.glob(osp.join(folder, '*.pth'))):
         m = WEIGHTS_NAME.match(osp.basename(path))
         config = m and osp.join(folder, f"{m['name']}.py")
         if config and osp.isfile(config):
+            if m['name'] in found:
+                raise ValueError(
+                    f"{folder}: two weights files of the shipped model "
+                    f"{m['name']!r}: {osp.basename(found[m['name']][1])} "
+                    f'and {osp.basename(path)}; keep one')
             found[m['name']] = (config, path)
     return found
 
 
 def is_shipped_name(model) -> bool:
     """Whether ``model`` names a shipped model rather than a config file:
-    a string without a path separator and without ``.py``."""
-    return (isinstance(model, str) and not model.endswith('.py')
-            and osp.basename(model) == model)
+    a string without a path separator or a config extension that names
+    no existing file."""
+    return (isinstance(model, str) and osp.basename(model) == model
+            and not osp.exists(model) and osp.splitext(model)[1]
+            not in ('.py', '.json', '.yaml', '.yml'))
 
 
 def shipped_model(name: Optional[str] = None,

@@ -115,8 +115,9 @@ def load_checkpoint_file(filename: str, map_location=None):
             f'({_what_is_unsafe(filename, err)}), and '
             'unpickling them could run arbitrary code. Load it only if you '
             'trust where it comes from: pass --trust-checkpoint to the '
-            f'tools or set {TRUST_ENV}=1. Checkpoints written by p2r_mm '
-            'never need this.') from err
+            f'tools or set {TRUST_ENV}=1. Checkpoints saved inside '
+            'p2r_mm.utils.safe_checkpoint_loading() (as p2r_mm\'s training '
+            'tools save them) never need this.') from err
 
 
 def _what_is_unsafe(filename: str, err: Exception) -> str:

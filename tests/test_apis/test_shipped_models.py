@@ -73,3 +73,25 @@ def test_unknown_or_changed_shipped_models_are_refused(published,
 def test_publishing_refuses_a_bad_name(tmp_path):
     with pytest.raises(SystemExit, match='--name'):
         publish.main(['c.py', 'c.pth', '--name', 'a/b'])
+
+
+def test_republishing_replaces_and_two_weights_are_refused(published,
+                                                           tmp_path):
+    (_, (config, first)), = shipped_models(str(published)).items()
+    ckpt = write_checkpoint(str(tmp_path / 'tiny.py'), tmp_path / 'b.pth',
+                            pattern=False)
+    publish.main([str(tmp_path / 'tiny.py'), ckpt, '--name', 'tiny',
+                  '--out-dir', str(published)])
+    (_, (_, second)), = shipped_models(str(published)).items()
+    assert second != first and not osp.exists(first)
+    (published / 'tiny-00000000.pth').write_bytes(b'x')
+    with pytest.raises(ValueError, match='two weights files'):
+        shipped_models(str(published))
+
+
+def test_config_files_are_not_taken_for_model_names(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / 'mine').write_text('')
+    for name in ('cfg.py', 'cfg.yaml', 'cfg.json', 'a/b', 'mine'):
+        assert not shipped.is_shipped_name(name), name
+    assert shipped.is_shipped_name('shb_cpu_demo')

@@ -1,7 +1,7 @@
 """Publish a trained counter as a shipped model: its weights alone and a
 config that holds only what inference needs.
 
-Usage:
+Usage (from the repository root, so that the files land in the package):
     python tools/model_converters/publish_model.py CONFIG CHECKPOINT
         --name NAME [--out-dir p2r_mm/weights] [--trust-checkpoint]
 
@@ -94,6 +94,11 @@ def main(argv=None):
     final = osp.join(args.out_dir,
                      f'{args.name}-{file_sha256(tmp)[:8]}.pth')
     os.replace(tmp, final)
+    # A name has one weights file: an earlier publication of it goes.
+    for old in os.listdir(args.out_dir):
+        m = WEIGHTS_NAME.match(old)
+        if m and m['name'] == args.name and old != osp.basename(final):
+            os.remove(osp.join(args.out_dir, old))
     inference_config(cfg).dump(osp.join(args.out_dir, f'{args.name}.py'))
     size = osp.getsize(final) / 2**20
     print(f'{final} ({size:.2f} MiB, {len(weights)} tensors) and '

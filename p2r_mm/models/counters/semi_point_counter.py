@@ -75,7 +75,7 @@ class SemiPointCounter(BaseModel):
     synthetic configs do). Logged: ``pseudo_precision``,
     ``pseudo_recall``, ``pseudo_f1``, ``pseudo_count_ratio`` and the same
     for the confident pseudo-points (``confident_*``); see
-    :func:`~p2r_mm.evaluation.metrics.pseudo_label_quality`. Only these
+    :func:`~p2r_mm.models.utils.pseudo_label_quality`. Only these
     statistics read the hidden points; no loss does.
 
     Args:

@@ -104,9 +104,10 @@ def predict_logits(forward: Callable[[Tensor], Tensor],
             w / stride) maps.
         inputs (Tensor): (B, 3, H, W) preprocessed inputs.
         test_cfg (dict): ``tile=dict(size, overlap)`` (pixels) predicts
-            tile by tile (:func:`tiled_logits`); ``flip=True`` averages with
-            the mirrored input (:func:`flip_averaged_logits`; with tiles,
-            each view is tiled).
+            tile by tile (:func:`tiled_logits`); ``flip=True`` merges with
+            the mirrored input (:func:`flip_averaged_logits`, through the
+            head's ``merge_flipped``; None: their mean; with tiles, each
+            view is tiled).
         stride (int): the output stride of ``forward``.
         sub_cells (int): output cells per decoder cell along a row (see
             :func:`flip_averaged_logits`).

@@ -32,5 +32,5 @@ class P2PLoss(BasePointLoss):
         # The assignment's arguments stay the loss's, so existing configs
         # keep their meaning.
         self.assigner = TASK_UTILS.build(
-            dict(type='HungarianCellAssigner', cost_point=cost_point,
+            dict(type='p2r_mm.HungarianCellAssigner', cost_point=cost_point,
                  cost_class=cost_class, ignore_unmatched=ignore_unmatched))

@@ -37,6 +37,6 @@ class P2RLoss(BasePointLoss):
         # The assignment's arguments stay the loss's, so configs written
         # as dict(type='P2RLoss', max_radius=...) keep their meaning.
         self.assigner = TASK_UTILS.build(
-            dict(type='RegionAssigner', min_radius=min_radius,
+            dict(type='p2r_mm.RegionAssigner', min_radius=min_radius,
                  max_radius=max_radius, cost_point=cost_point,
                  cost_class=cost_class, nn_backend=nn_backend))

@@ -164,9 +164,10 @@ def paper_config(data_root: str, quick: bool, batch_size: int = 32,
     depend on the weights; the check machine may be offline), the
     official loader with ``batch_size`` crops per step (half labelled);
     ``quick`` also crops 64x64 instead of 256x256."""
+    from p2r_mm.apis import counter_config
     init_default_scope('p2r_mm')
     cfg = Config.fromfile(PAPER_CONFIG)
-    counter = cfg.model.counter
+    counter = counter_config(cfg.model)
     counter.backbone.init_cfg = None
     loader = cfg.train_dataloader
     if quick:
