@@ -150,6 +150,8 @@ def test_psam_spreads_json(two_runs):
     (['--runs', 'a={config}={ckpt}', '--images', 'nope.jpg'],
      'no such file: nope.jpg'),
     (['--runs', 'a={config}={ckpt}', '--top-k', '0'], '--top-k must be'),
+    (['--runs', 'a={config}={ckpt}', '--figure', 'f.jpg', '--figure-image',
+      'other.jpg'], 'is not one of --images'),
 ])
 def test_psam_spreads_bad_arguments(two_runs, capsys, args, message):
     tmp, config, (ckpt, _), images = two_runs
@@ -159,6 +161,24 @@ def test_psam_spreads_bad_arguments(two_runs, capsys, args, message):
     with pytest.raises(SystemExit):
         psam_spreads.parse_args(args)
     assert message in capsys.readouterr().err
+
+
+def test_psam_spreads_figure_shows_each_run_side_by_side(two_runs):
+    import mmcv
+    tmp, config, (ckpt0, ckpt1), images = two_runs
+    figure = tmp / 'psam.png'
+    log = run(sys.executable, 'tools/analysis_tools/psam_spreads.py',
+              '--runs', f'a={config}={ckpt0}', f'b={config}={ckpt1}',
+              '--images', *images, '--top-k', '2', '--figure', str(figure),
+              '--figure-image', images[1])
+    assert f'wrote {figure} ({images[1]})' in log
+    drawn = mmcv.imread(str(figure))
+    # Two panels of the 64x96 image (the tiny config does not resize it),
+    # each under a 34-px title band, 8 px apart.
+    assert drawn.shape == (34 + 96, 2 * 64 + 8, 3)
+    left, right = drawn[34:, :64], drawn[34:, 72:]
+    assert (left != right).any()  # other weights, other maps
+    assert (drawn[:, 64:72] == 255).all()
 
 
 def test_mean_skips_nan():

@@ -253,6 +253,13 @@ def test_onnx_benchmark_renderer():
     assert lines[-1] == ("onnxruntime's median latency is 2.7× lower than "
                          "PyTorch's, at 0.3 GB more peak memory; the PyTorch "
                          'process holds 422 MB once the model is loaded.')
+    shipped = tool.render_onnx_benchmark(dict(
+        ONNX, config='p2r_mm/weights/m.py',
+        weights='p2r_mm/weights/m-0123abcd.pth', image='data/IMG_1.jpg'))
+    assert shipped[0].startswith(
+        '`p2r_mm/weights/m.py` with the weights '
+        '`p2r_mm/weights/m-0123abcd.pth` on one 1024×768 image '
+        '(`data/IMG_1.jpg`), median of 10 runs')
     bad = dict(ONNX, parity=['2 x 256x256: something else'])
     with pytest.raises(tool.ArtefactError, match='unreadable parity line'):
         tool.render_onnx_benchmark(bad)

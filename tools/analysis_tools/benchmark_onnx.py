@@ -1,9 +1,12 @@
 """Inference latency and memory: PyTorch against onnxruntime.
 
 Exports the config's counter (the full-width VGG-16-BN P2R model by
-default; seeded random weights: speed does not depend on their values)
-with tools/deployment/pytorch2onnx.py, whose parity check is recorded,
-then times ``inference_counter`` on one W x H BGR image (whole image, no
+default, with seeded random weights: speed hardly depends on their
+values; ``--checkpoint`` gives trained ones, ``--model`` a shipped
+model's config and weights) with tools/deployment/pytorch2onnx.py, whose
+parity check is recorded, then times ``inference_counter`` on one W x H
+BGR image (generated, or ``--image`` resized to W x H: a trained model
+finds heads in a photo, and their points cost time too; whole image, no
 tiling; test pipeline, normalisation, network and point extraction) with
 each backend, each in a fresh subprocess so that one's memory does not
 inflate the other's. Latency: median of ``--runs`` runs after one warm-up.
@@ -12,8 +15,9 @@ Memory: the process's peak resident set size (getrusage), and, as
 weights), before the first image.
 
 Usage:
-    python tools/analysis_tools/benchmark_onnx.py [--config CONFIG]
-        [--size 1024 768] [--runs 10] [--threads N]
+    python tools/analysis_tools/benchmark_onnx.py
+        [--config CONFIG [--checkpoint CKPT] | --model NAME]
+        [--size 1024 768] [--image IMG] [--runs 10] [--threads N]
         [--json docs/benchmark_onnx.json]
 """
 import argparse
@@ -40,8 +44,15 @@ def parse_args():
         '--config', default=osp.join(REPO, 'configs', 'supervised',
                                      'sha_5pct.py'),
         help='model config (default: the full-width P2R counter)')
+    parser.add_argument('--checkpoint',
+                        help="the config's trained weights (default: "
+                        'seeded random ones)')
+    parser.add_argument('--model', help='a shipped model (p2r_mm/weights/, '
+                        'e.g. shb_cpu_demo): its config and weights')
     parser.add_argument('--size', nargs=2, type=int, default=(1024, 768),
                         metavar=('W', 'H'), help='image size, pixels')
+    parser.add_argument('--image', help='time this photo, resized to '
+                        '--size (default: a generated image)')
     parser.add_argument('--runs', type=int, default=10)
     parser.add_argument(
         '--threads', type=int, default=None,
@@ -52,7 +63,21 @@ def parse_args():
     parser.add_argument('--json', help='also write the results here')
     parser.add_argument('--single', nargs=2, metavar=('BACKEND', 'MODEL'),
                         help=argparse.SUPPRESS)  # one measurement (child)
-    return parser.parse_args()
+    args = parser.parse_args()
+    if args.model and args.single is None:
+        from p2r_mm.apis import shipped_model
+        if args.checkpoint:
+            parser.error('--model comes with its weights: give --checkpoint '
+                         'only with --config')
+        try:
+            args.config, args.checkpoint = shipped_model(args.model)
+        except ValueError as e:
+            parser.error(str(e))
+    if args.image and not osp.isfile(args.image):
+        parser.error(f'--image: no such file: {args.image}')
+    if args.checkpoint and not osp.isfile(args.checkpoint):
+        parser.error(f'--checkpoint: no such file: {args.checkpoint}')
+    return args
 
 
 def rss_mb(kind: str = 'peak') -> float:
@@ -64,10 +89,16 @@ def rss_mb(kind: str = 'peak') -> float:
     return pages * os.sysconf('SC_PAGE_SIZE') / 2**20
 
 
-def benchmark_image(width: int, height: int):
-    """A seeded crowd-sized BGR uint8 image: colour blobs and pixel noise."""
+def benchmark_image(width: int, height: int, path=None):
+    """``path`` read and resized to (width, height), or a seeded
+    crowd-sized BGR uint8 image: colour blobs and pixel noise."""
     import cv2
     import numpy as np
+    if path is not None:
+        img = cv2.imread(path, cv2.IMREAD_COLOR)
+        if img is None:
+            raise SystemExit(f'{path}: not a readable image')
+        return cv2.resize(img, (width, height), interpolation=cv2.INTER_AREA)
     rng = np.random.default_rng(0)
     coarse = rng.uniform(0, 255, (height // 16, width // 16, 3))
     img = cv2.resize(coarse, (width, height), interpolation=cv2.INTER_CUBIC)
@@ -85,7 +116,7 @@ def measure_one(args) -> dict:
     backend, model_file = args.single
     model = init_counter(args.config, model_file, backend=backend)
     loaded_rss = rss_mb('current')
-    img = benchmark_image(*args.size)
+    img = benchmark_image(*args.size, path=args.image)
     inference_counter(model, img)  # warm-up
     times = []
     for _ in range(args.runs):
@@ -136,6 +167,8 @@ def run_child(args, backend: str, model_file: str) -> dict:
     cmd = [sys.executable, __file__, '--single', backend, model_file,
            '--config', args.config, '--runs', str(args.runs), '--size',
            *map(str, args.size)]
+    if args.image:
+        cmd += ['--image', args.image]
     if args.threads is not None:
         cmd += ['--threads', str(args.threads)]
     out = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO)
@@ -147,9 +180,10 @@ def run_child(args, backend: str, model_file: str) -> dict:
 
 def export(args, work_dir: str) -> tuple:
     """(onnx file, parity lines of the export tool, export seconds)."""
-    ckpt = osp.join(work_dir, 'benchmark.pth')
+    ckpt = args.checkpoint or osp.join(work_dir, 'benchmark.pth')
     onnx_file = osp.join(work_dir, 'benchmark.onnx')
-    random_checkpoint(args.config, ckpt)
+    if not args.checkpoint:
+        random_checkpoint(args.config, ckpt)
     start = time.perf_counter()
     out = subprocess.run([
         sys.executable, EXPORT_TOOL, args.config, ckpt, onnx_file,
@@ -176,8 +210,8 @@ def main():
         onnx_file, parity, export_s = export(args, work_dir)
         print(f'exported in {export_s:.0f} s; parity:')
         print('\n'.join(f'  {line}' for line in parity))
-        files = dict(pytorch=osp.join(work_dir, 'benchmark.pth'),
-                     onnxruntime=onnx_file)
+        files = dict(pytorch=args.checkpoint or osp.join(
+            work_dir, 'benchmark.pth'), onnxruntime=onnx_file)
         rows = [run_child(args, b, files[b]) for b in BACKENDS]
     width, height = args.size
     print(f'\n{width}x{height}, {osp.relpath(args.config, REPO)}, '
@@ -195,7 +229,10 @@ def main():
     print(f'onnxruntime / pytorch speed: {speedup:.2f}x')
     if args.json:
         result = dict(config=osp.relpath(args.config, REPO),
+                      weights=(osp.relpath(args.checkpoint, REPO)
+                               if args.checkpoint else 'seeded random'),
                       image_size=dict(width=width, height=height),
+                      image=args.image or 'generated',
                       machine=dict(info,
                                    load_average_at_end=os.getloadavg()[0]),
                       export_seconds=export_s,

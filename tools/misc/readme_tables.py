@@ -201,8 +201,14 @@ def render_onnx_benchmark(data):
             for r in data['results']]
     size = data['image_size']
     runs = data['results'][0]['runs']
+    weights = data.get('weights', 'seeded random')
+    weights = ('' if weights == 'seeded random' else
+               f" with the weights `{weights}`")
+    photo = data.get('image', 'generated')
+    photo = '' if photo == 'generated' else f' (`{photo}`)'
     lines = [
-        f"`{data['config']}` on one {size['width']}×{size['height']} image, "
+        f"`{data['config']}`{weights} on one {size['width']}×{size['height']}"
+        f" image{photo}, "
         f'median of {runs} runs, on '
         f"{machine_text(data['machine'], data['results'][0].get('threads'))}"
         f" ({load_text(data['machine'])}):", '',
@@ -226,10 +232,12 @@ def render_onnx_benchmark(data):
                   f'({counts}).']
     if {'pytorch', 'onnxruntime'} <= set(by_backend):
         pt, ort = by_backend['pytorch'], by_backend['onnxruntime']
-        extra = (ort['peak_rss_mb'] - pt['peak_rss_mb']) / 1024
+        extra = ort['peak_rss_mb'] - pt['peak_rss_mb']
+        amount = (f'{abs(extra) / 1024:.1f} GB' if abs(extra) >= 100 else
+                  f'{abs(extra):.0f} MB')
         lines += ['', f"onnxruntime's median latency is "
                   f"{ratio(pt['median_ms'] / ort['median_ms'])} lower than "
-                  f"PyTorch's, at {abs(extra):.1f} GB "
+                  f"PyTorch's, at {amount} "
                   f"{'more' if extra >= 0 else 'less'} peak memory; the "
                   f"PyTorch process holds {pt['rss_after_load_mb']:.0f} MB "
                   'once the model is loaded.']
