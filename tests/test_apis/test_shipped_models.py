@@ -2,6 +2,8 @@
 default model of init_counter() / CrowdInferencer()."""
 import importlib.util
 import os.path as osp
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -95,3 +97,31 @@ def test_config_files_are_not_taken_for_model_names(tmp_path, monkeypatch):
     for name in ('cfg.py', 'cfg.yaml', 'cfg.json', 'a/b', 'mine'):
         assert not shipped.is_shipped_name(name), name
     assert shipped.is_shipped_name('shb_cpu_demo')
+
+
+def test_the_shipped_demo_model_counts_a_generated_image(tmp_path):
+    """The model in the package (not its accuracy: the benchmark's job)
+    loads from plain tensors, within the 5 MB a clone carries, and counts a
+    generated crowd through the API and the demo without a config."""
+    from p2r_mm.datasets.synthetic import generate_scene
+    config, weights = shipped_model()  # the default model, hash checked
+    assert osp.getsize(weights) <= 5 * 2**20
+    assert set(torch.load(weights, weights_only=True)) == {'state_dict',
+                                                            'meta'}
+    scene = generate_scene(seed=0, index=0, split='test')
+    image = np.ascontiguousarray(scene.image[..., ::-1])  # BGR
+    sample = inference_counter(init_counter(device='cpu'), image)
+    points = sample.pred_points
+    assert sample.pred_count == len(points)
+    height, width = image.shape[:2]
+    assert ((points >= -0.5) & (points <= torch.tensor(
+        [width - 0.5, height - 0.5]))).all()
+    photo = tmp_path / 'crowd.png'  # lossless: the same pixels
+    import mmcv
+    mmcv.imwrite(image, str(photo))
+    out = subprocess.run(
+        [sys.executable, osp.join(REPO, 'tools', 'demo', 'image_demo.py'),
+         str(photo), '--device', 'cpu'], capture_output=True, text=True,
+        cwd=str(tmp_path))
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert f'crowd.png: {sample.pred_count}' in out.stdout
