@@ -11,10 +11,11 @@ from p2r_mm.registry import HOOKS
 
 
 def read_rgb(path: str):
-    # The stored pixel grid, as LoadCrowdImage reads it: points refer to it
-    # even when the file carries an EXIF rotation.
-    return mmcv.imread(path, flag='color_ignore_orientation',
-                       channel_order='rgb')
+    """(H, W, 3) uint8 RGB: the stored pixel grid, as LoadCrowdImage reads
+    it (points refer to it even when the file carries an EXIF rotation)."""
+    # mmcv's channel_order='rgb' converts only with its plain 'color' flag,
+    # so the BGR image of this flag is converted here.
+    return mmcv.bgr2rgb(mmcv.imread(path, flag='color_ignore_orientation'))
 
 
 @HOOKS.register_module()
