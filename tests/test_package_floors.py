@@ -99,6 +99,8 @@ def package_modules() -> Iterator[Tuple[str, str, bool]]:
     """(dotted name, file, is a package __init__) of every p2r_mm module."""
     root = osp.dirname(PACKAGE)
     for folder, _, files in os.walk(PACKAGE):
+        if '__init__.py' not in files:
+            continue  # package data (p2r_mm/weights/: configs), no modules
         for name in sorted(files):
             if not name.endswith('.py'):
                 continue

@@ -47,8 +47,8 @@ def test_measures_both_ways_and_renders(tmp_path):
     lines = tables.render_tta(data)
     assert lines[2].startswith('| model | checkpoints | MAE | MAE, --tta |')
     mae = first['plain']['mae']
-    assert lines[4].startswith(f'| pattern | 1 | {mae:.2f} ± 0.00 | '
-                               f'{mae:.2f} ± 0.00 |')
+    # One checkpoint: its value, no spread.
+    assert lines[4].startswith(f'| pattern | 1 | {mae:.2f} | {mae:.2f} |')
 
 
 def test_groups_checkpoints_by_name():
@@ -63,6 +63,9 @@ def test_groups_checkpoints_by_name():
     assert lines[4] == ('| m | 2 | 12.00 ± 2.83 | 14.00 ± 2.83 | 1.00 ± 0.00 '
                         '| 2.00 ± 0.00 | 1.000 ± 0.000 | 0.900 ± 0.000 | - '
                         '| - |')
+    data['runs'] = data['runs'][:1]
+    assert tables.render_tta(data)[4] == (
+        '| m | 1 | 10.00 | 12.00 | 1.00 | 2.00 | 1.000 | 0.900 | - | - |')
 
 
 @pytest.mark.parametrize('spec, message', [
