@@ -34,10 +34,14 @@ def start(config, work):
     env['PATH'] = osp.dirname(sys.executable) + ':' + env['PATH']
     env['PYTHONPATH'] = REPO + os.pathsep + env.get('PYTHONPATH', '')
     log = open(osp.join(osp.dirname(work), 'runs.log'), 'a')
+    # A suite started in the background (``pytest &``) inherits an ignored
+    # SIGINT, and Python leaves an ignored SIGINT ignored: give the run
+    # the default action, as a terminal's process has.
     return subprocess.Popen(
         [sys.executable, 'tools/train.py', config, '--work-dir', work,
          '--resume'], cwd=REPO, env=env, stdout=log,
-        stderr=subprocess.STDOUT)
+        stderr=subprocess.STDOUT,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def wait_for_save(proc, marker, nth, timeout=120):

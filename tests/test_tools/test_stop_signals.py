@@ -17,6 +17,15 @@ spec.loader.exec_module(stop_signals)
 StopSignals = stop_signals.StopSignals
 
 
+@pytest.fixture(autouse=True)
+def interactive_sigint():
+    """SIGINT as an interactive Python has it (KeyboardInterrupt), also
+    when the suite was started in the background, which ignores it."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
 @pytest.mark.parametrize('sig', [signal.SIGINT, signal.SIGTERM],
                          ids=['SIGINT', 'SIGTERM'])
 def test_first_signal_asks_second_interrupts(sig):
