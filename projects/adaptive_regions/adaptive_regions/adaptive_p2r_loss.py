@@ -1,7 +1,5 @@
 """P2R with region bounds that follow each point's local spacing."""
-from typing import Optional, Sequence
-
-from p2r_mm.models.losses import P2RLoss
+from p2r_mm.models.losses import BasePointLoss, P2RLoss
 from p2r_mm.registry import MODELS, TASK_UTILS
 
 
@@ -16,32 +14,23 @@ class AdaptiveP2RLoss(P2RLoss):
     :class:`P2RLoss` exactly (same targets, same values).
 
     Args:
-        knn_k, upper_scale, upper_range, lower_scale, lower_range,
-            knn_backend, min_radius, max_radius, cost_point, cost_class,
-            nn_backend: the :class:`.AdaptiveRegionAssigner`'s, available
-            as ``self.assigner``.
         pos_weight, empty_weight, loss_weight: see
             :class:`~p2r_mm.models.losses.BasePointLoss`.
+        **assigner_args: the :class:`.AdaptiveRegionAssigner`'s (``knn_k``,
+            ``upper_scale``, ``upper_range``, ``lower_scale``,
+            ``lower_range``, ``knn_backend``, ``min_radius``,
+            ``max_radius``, ``cost_point``, ``cost_class``,
+            ``nn_backend``; its defaults), available as ``self.assigner``.
     """
 
     def __init__(self,
-                 knn_k: int = 3,
-                 upper_scale: Optional[float] = 1.0,
-                 upper_range: Sequence[float] = (16.0, 96.0),
-                 lower_scale: Optional[float] = 0.5,
-                 lower_range: Sequence[float] = (4.0, 8.0),
-                 knn_backend: str = 'auto',
-                 min_radius: float = 8.0,
-                 max_radius: float = 96.0,
-                 cost_point: float = 8.0,
-                 cost_class: float = 1.0,
-                 nn_backend: str = 'auto',
-                 **kwargs) -> None:
-        super().__init__(**kwargs)
+                 pos_weight: float = 2.0,
+                 empty_weight: float = 0.5,
+                 loss_weight: float = 1.0,
+                 **assigner_args) -> None:
+        # BasePointLoss's, not P2RLoss's __init__: that one would build a
+        # RegionAssigner only for it to be replaced here. The assigner
+        # keeps the one copy of its arguments' defaults.
+        BasePointLoss.__init__(self, pos_weight, empty_weight, loss_weight)
         self.assigner = TASK_UTILS.build(
-            dict(type='AdaptiveRegionAssigner', knn_k=knn_k,
-                 upper_scale=upper_scale, upper_range=upper_range,
-                 lower_scale=lower_scale, lower_range=lower_range,
-                 knn_backend=knn_backend, min_radius=min_radius,
-                 max_radius=max_radius, cost_point=cost_point,
-                 cost_class=cost_class, nn_backend=nn_backend))
+            dict(type='AdaptiveRegionAssigner', **assigner_args))
