@@ -9,14 +9,7 @@ from .tiny_counter import (pattern_count, pattern_points, random_image,
                            write_checkpoint, write_config)
 
 
-@pytest.fixture(scope='module', autouse=True)
-def one_thread():
-    # A tiny model: a second thread only adds contention (50x slower
-    # on a busy 2-core machine).
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures('one_thread')
 
 
 @pytest.fixture(scope='module')

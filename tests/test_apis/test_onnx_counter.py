@@ -8,8 +8,9 @@ import torch
 
 from p2r_mm.apis import OnnxCounter, inference_counter, init_counter
 from .tiny_counter import random_image, write_checkpoint, write_config
-from .test_inference import one_thread  # noqa: F401 (autouse fixture)
 from .tiny_onnx import export_onnx
+
+pytestmark = pytest.mark.usefixtures('one_thread')
 
 TOL = 1e-4  # the export tool's parity tolerance on logits
 
