@@ -17,6 +17,7 @@ SHIPPED_SIZES = {
     'jhu-5.txt': 114, 'jhu-10.txt': 228, 'jhu-40.txt': 909,
     'nwpu-5.txt': 155, 'nwpu-10.txt': 310, 'nwpu-40.txt': 1243,
     'nwpu-val.txt': 310, 'shb-holdout.txt': 40, 'shb-1.txt': 4,
+    'shb-0.5.txt': 2,
 }
 
 
@@ -76,6 +77,14 @@ def test_shb_1_rederives_from_the_readme_recipe():
     picked = np.random.RandomState(0).choice(len(five), 4, replace=False)
     assert read_shipped('shb-1.txt') == sorted(
         (five[i] for i in picked), key=lambda n: int(n[4:-4]))
+
+
+def test_shb_0_5_rederives_from_the_readme_recipe():
+    # The 0.5 % CPU list: 2 of shb-1.txt, drawn as shb-1.txt was.
+    one = read_shipped('shb-1.txt')
+    picked = np.random.RandomState(0).choice(len(one), 2, replace=False)
+    assert read_shipped('shb-0.5.txt') == sorted(
+        (one[i] for i in picked), key=lambda n: int(n[4:-4]))
 
 
 def test_path_resolution_and_unknown_name(tmp_path):

@@ -325,6 +325,24 @@ def test_the_shb_cpu_protocol_has_its_own_configs_seeds_and_paths(
         tool.parse_args(['--protocol', 'nwpu'])
 
 
+def test_the_1pct_shb_cpu_protocol_shares_the_configs_family_not_the_paths(
+        monkeypatch):
+    """shb_cpu_1pct: the 1 % configs of the shb_cpu family (its oracle is
+    the same config), and its own report, runs and work dir."""
+    monkeypatch.setattr(tool, 'METHODS', dict(tool.METHODS))
+    args = tool.parse_args(['--protocol', 'shb_cpu_1pct'])
+    assert args.work_dir == 'work_dirs/reproduce_shb_cpu_1pct'
+    assert args.out == osp.join(REPO, 'docs', 'results_shb_cpu_1pct')
+    assert args.results_dir == osp.join(REPO, 'docs',
+                                        'results_shb_cpu_1pct_runs')
+    assert tool.METHODS == {
+        key: (label, config.replace('0.5pct', '1pct'))
+        for key, (label, config) in SHB_METHODS.items()}
+    assert (tool.METHODS['full_label'] ==
+            tool.PROTOCOLS['shb_cpu'].methods['full_label'])
+    assert args.method_seeds == tool.PROTOCOLS['shb_cpu'].seeds
+
+
 def test_missing_prerequisites_are_made_once_before_training(
         tmp_path, monkeypatch):
     """The runner makes a protocol's missing prerequisite (the shb_cpu
@@ -404,12 +422,13 @@ def test_a_resumed_training_logs_replace_the_cut_ones(tmp_path):
         dict(loss=0.8, epoch=6, iter=540, step=540), dict(mae=7.0, step=6)]
 
 
-def test_the_shb_cpu_pretraining_is_what_its_configs_load():
+@pytest.mark.parametrize('protocol', ['shb_cpu', 'shb_cpu_1pct'])
+def test_the_shb_cpu_pretraining_is_what_its_configs_load(protocol):
     """The runner's prerequisite is the checkpoint every shb_cpu config
     starts from, and its command writes that file name."""
     from mmengine.config import Config
-    output, cmd = tool.PROTOCOLS['shb_cpu'].prerequisites[0]
-    for _, config in tool.PROTOCOLS['shb_cpu'].methods.values():
+    output, cmd = tool.PROTOCOLS[protocol].prerequisites[0]
+    for _, config in tool.PROTOCOLS[protocol].methods.values():
         model = Config.fromfile(osp.join(REPO, config)).model
         init = (model.counter if 'counter' in model else model).init_cfg
         assert init == dict(type='Pretrained', checkpoint=output)
@@ -421,25 +440,31 @@ def test_the_shb_cpu_pretraining_is_what_its_configs_load():
         pretrain.train_cfg.max_epochs
 
 
-def test_the_shb_cpu_methods_differ_only_by_what_defines_them():
-    """1 %: labelled-only sees the 4 images of shb-1.txt in epochs as long
-    as the oracle's; the semi-supervised configs differ from their 5 %
-    versions only by the labelled list, and every method shares data,
-    network and schedule."""
+@pytest.mark.parametrize('protocol, split, times', [
+    ('shb_cpu', 'shb-0.5.txt', 180), ('shb_cpu_1pct', 'shb-1.txt', 90)])
+def test_the_shb_cpu_methods_differ_only_by_what_defines_them(
+        protocol, split, times):
+    """Labelled-only sees the images of its list in epochs as long as the
+    oracle's; the semi-supervised configs differ from their 5 % versions
+    only by the labelled list, and every method shares data, network and
+    schedule."""
     from mmengine.config import Config
+
+    from p2r_mm.datasets.splits import read_split_file, resolve_split_file
     cfgs = {key: Config.fromfile(osp.join(REPO, config))
-            for key, (_, config) in tool.PROTOCOLS['shb_cpu'].methods.items()}
+            for key, (_, config) in tool.PROTOCOLS[protocol].methods.items()}
     lab = cfgs['labelled_only'].train_dataloader.dataset
     full = cfgs['full_label'].train_dataloader.dataset
-    assert lab.dataset.labeled_split == 'shb-1.txt' and lab.times == 90
+    assert lab.dataset.labeled_split == split and lab.times == times
     assert full.dataset.labeled_split is None and full.times == 1
-    assert 4 * lab.times == 360  # the oracle's images, once an epoch
+    # the oracle's 360 images, once an epoch
+    assert len(read_split_file(resolve_split_file(split))) * times == 360
     for key in ('p2r_semi', 'p2p_semi'):
         semi = cfgs[key].to_dict()
         five = Config.fromfile(osp.join(
             REPO, f"configs/{key[:3]}/shb_cpu_5pct.py")).to_dict()
         assert semi['train_dataloader']['dataset'].pop('labeled_split') == \
-            'shb-1.txt'
+            split
         five['train_dataloader']['dataset'].pop('labeled_split')
         assert semi == five
     for key, cfg in cfgs.items():
@@ -452,10 +477,11 @@ def test_the_shb_cpu_methods_differ_only_by_what_defines_them():
 
 # ------------------------------------------------ shb_cpu rules
 SHB_METHODS = {
-    'labelled_only': ('labelled-only', 'configs/supervised/shb_cpu_1pct.py'),
+    'labelled_only': ('labelled-only',
+                      'configs/supervised/shb_cpu_0.5pct.py'),
     'full_label': ('full-label oracle', 'configs/supervised/shb_cpu_full.py'),
-    'p2r_semi': ('P2R-semi', 'configs/p2r/shb_cpu_1pct.py'),
-    'p2p_semi': ('P2P-semi', 'configs/p2p/shb_cpu_1pct.py'),
+    'p2r_semi': ('P2R-semi', 'configs/p2r/shb_cpu_0.5pct.py'),
+    'p2p_semi': ('P2P-semi', 'configs/p2p/shb_cpu_0.5pct.py'),
 }
 # A benchmark with headroom where both claims hold: P2R-semi 6 better than
 # labelled-only on every seed, P2P-semi over-counting with a rising
@@ -653,8 +679,8 @@ def test_shb_report_from_kept_runs(tmp_path, monkeypatch):
                                                             [128, 128])
     assert (p['lr_decay_epoch'], p['lr_gamma']) == (100, 0.1)
     assert p['holdout'] == 'p2r_mm/datasets/splits/shb-holdout.txt'
-    assert p['holdout_images'] == 40 and p['labelled_images'] == 4
-    assert p['labelled_split'] == 'shb-1.txt'
+    assert p['holdout_images'] == 40 and p['labelled_images'] == 2
+    assert p['labelled_split'] == 'shb-0.5.txt'
     assert p['burn_in'] == pytest.approx(30 / 120)
     assert p['init_checkpoint'] == 'work_dirs/synthetic_pretrain/epoch_16.pth'
     md = out.with_suffix('.md').read_text()
@@ -681,7 +707,7 @@ def test_shb_report_from_kept_runs(tmp_path, monkeypatch):
     assert '| P2R-semi | 1 | 25.00 |' in md and '| 2.50 → 2.00 |' in md
     assert ('| P2R-semi | `work_dirs/reproduce_shb_cpu/p2r_semi/seed0/'
             'best_mae4_rmse_epoch_25.pth` | `python tools/train.py '
-            'configs/p2r/shb_cpu_1pct.py --work-dir '
+            'configs/p2r/shb_cpu_0.5pct.py --work-dir '
             'work_dirs/reproduce_shb_cpu/p2r_semi/seed0 --cfg-options '
             'randomness.seed=0` |') in md
     assert 'No checkpoint is in the repository' in md

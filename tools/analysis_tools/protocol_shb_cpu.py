@@ -226,7 +226,7 @@ def sections(data):
         'not held out). A seed fixes the initialisation and the data order, '
         'and the methods run the same seeds, so the comparisons are paired '
         'by seed. The regime (labelled fraction, pretraining, schedule) '
-        'was chosen on validation numbers before any test image was read: '
+        'was chosen on validation numbers, never on test ones: '
         '[results_shb_cpu_regimes.md](results_shb_cpu_regimes.md).', '',
         f"Unlabelled weight: burn-in {p['burn_in']:.0%} of the steps, ramp "
         f"{p['ramp']:.0%}, plateau at w = {p['max_weight']:g} "

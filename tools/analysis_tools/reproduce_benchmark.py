@@ -3,7 +3,7 @@ and write its report (+ .json, + plots in docs/images/).
 
 Usage:
     python tools/analysis_tools/reproduce_benchmark.py
-        [--protocol {synthetic,shb_cpu}]
+        [--protocol {synthetic,shb_cpu,shb_cpu_1pct}]
         [--methods labelled_only full_label p2r_semi p2p_semi]
         [--extra-methods KEY=CONFIG ...] [--seeds 0 1 2 3 4]
         [--work-dir DIR] [--out PATH] [--results-dir DIR] [--report-only]
@@ -14,9 +14,11 @@ and their configs, default seeds, output paths, and the rules the report
 checks. ``synthetic`` (the default) is the generated crowd benchmark,
 written to docs/results_synthetic.{md,json} (work dir
 work_dirs/reproduce_synthetic); ``shb_cpu`` is ShanghaiTech B on a CPU
-budget, written to docs/results_shb_cpu.{md,json} (work dir
-work_dirs/reproduce_shb_cpu). Without ``--seeds`` each method runs its
-protocol's default seeds.
+budget with 0.5 % of the images labelled, written to
+docs/results_shb_cpu.{md,json} (work dir work_dirs/reproduce_shb_cpu), and
+``shb_cpu_1pct`` the same at 1 %, whose validity check failed
+(docs/results_shb_cpu_1pct.{md,json}). Without ``--seeds`` each method
+runs its protocol's default seeds.
 
 Each run is ``tools/train.py CONFIG --cfg-options randomness.seed=S`` in a
 subprocess, in ``WORK_DIR/<method>/seed<S>/``. Validation runs on the
