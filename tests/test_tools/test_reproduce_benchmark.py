@@ -606,6 +606,13 @@ def test_shb_claim1_needs_the_ratio_and_the_paired_interval(shb):
     c = three['claims']['p2r_vs_labelled_only_paired']
     assert c['paired_seeds'] == [0, 1, 2]
     assert c['differences'] == [-6.0, -7.0, -5.0]
+    # ... and 3 of the 5 seeds fixed for the claim give it no verdict yet,
+    # however good its numbers.
+    assert c['ratio_holds'] and c['interval_below_zero']
+    assert (c['seeds'], c['enough_seeds'], c['holds']) == (3, False, False)
+    line = tool.claim_sentences(three['claims'])[0]
+    assert line.endswith('only 3 of the 5 seeds fixed for it so far: '
+                         '**not decided yet**.')
 
 
 def test_shb_claim2_needs_all_three_parts(shb):
@@ -637,6 +644,14 @@ def test_shb_claim2_needs_all_three_parts(shb):
     c = verdict(seed_pseudo=dict(p2r_semi={0: [0.9, 1.6, 1.1]}))
     assert c['p2r_max'] == pytest.approx((1.6 + 4 * 1.0) / 5)
     assert c['p2r_in_band'] is True and c['holds'] is True
+    # Every part met on 1 seed of P2P-semi: not decided yet.
+    one = [r for r in shb_runs()
+           if r['method'] != 'p2p_semi' or r['seed'] == 0]
+    c = shb(one)['claims']['p2p_overactivates']
+    assert c['overcounts'] and c['p2p_rising'] and c['p2r_in_band']
+    assert (c['seeds'], c['holds']) == (1, False)
+    assert tool.claim_sentences(dict(p2p_overactivates=c))[0].endswith(
+        'only 1 of the 5 seeds fixed for it so far: **not decided yet**.')
 
 
 def test_shb_claim2_needs_the_logged_pseudo_labels(shb):

@@ -14,6 +14,9 @@ benchmark_protocols.py). The rules were fixed before any run:
   over training (seed mean of the last logged epoch > of the first epoch
   the unlabelled branch logged), while P2R-semi's stay within 0.7-1.3
   (every epoch's seed mean, from the first epoch its branch logged).
+- a claim has a verdict only once the methods it compares have the seeds
+  fixed for them (5); until then the report gives its numbers so far and
+  says that it is not decided.
 """
 import os.path as osp
 import shlex
@@ -23,6 +26,9 @@ from benchmark_rules import (REPO, mean_std, paired_bootstrap, protocol,
                              semi_schedule, validity)
 
 VALIDITY_RATIO, CLAIM1_RATIO, OVERCOUNT = 0.6, 0.85, 1.3
+# The seeds fixed for labelled-only, P2R-semi and P2P-semi: a claim on
+# fewer (a reproduction still running) gets no verdict.
+CLAIM_SEEDS = 5
 P2R_BAND = (0.7, 1.3)
 # The interval of claim 1: a percentile bootstrap of the mean over the
 # paired seeds, with numpy's generator seeded, so that re-reading the same
@@ -70,6 +76,7 @@ def paired_claim(p2r, labelled_only):
                                       LEVEL)) if diffs else None)
     ratio_holds = bool(p2r_mae <= CLAIM1_RATIO * lab_mae)
     below_zero = bool(interval is not None and interval[1] < 0)
+    enough = len(pairs) >= CLAIM_SEEDS
     return dict(
         p2r_semi_mae=p2r_mae, labelled_only_mae=lab_mae,
         ratio=p2r_mae / lab_mae, target_ratio=CLAIM1_RATIO,
@@ -78,7 +85,8 @@ def paired_claim(p2r, labelled_only):
         mean_difference=float(np.mean(diffs)) if diffs else None,
         interval=interval, interval_level=LEVEL, resamples=RESAMPLES,
         bootstrap_seed=BOOTSTRAP_SEED, interval_below_zero=below_zero,
-        holds=ratio_holds and below_zero)
+        seeds=len(pairs), seeds_needed=CLAIM_SEEDS, enough_seeds=enough,
+        holds=ratio_holds and below_zero and enough)
 
 
 def pseudo_ratio_curve(m, key):
@@ -107,6 +115,8 @@ def overactivation_claim(p2p, p2r):
     overcounts = bool(last > OVERCOUNT)
     rising = bool(p2p_curve[-1][1] > p2p_curve[0][1])
     in_band = bool(all(low <= v <= high for v in p2r_values))
+    seeds = min(len(p2p['seeds']), len(p2r['seeds']))
+    enough = seeds >= CLAIM_SEEDS
     return dict(
         p2p_last_count_ratio=last, overcount_threshold=OVERCOUNT,
         overcounts=overcounts, p2p_pseudo_count_ratio=p2p_curve,
@@ -114,12 +124,23 @@ def overactivation_claim(p2p, p2r):
         p2p_last_epoch=p2p_curve[-1][0], p2p_last=p2p_curve[-1][1],
         p2p_rising=rising, p2r_pseudo_count_ratio=p2r_curve,
         p2r_band=list(P2R_BAND), p2r_min=min(p2r_values),
-        p2r_max=max(p2r_values), p2r_in_band=in_band,
-        holds=overcounts and rising and in_band)
+        p2r_max=max(p2r_values), p2r_in_band=in_band, seeds=seeds,
+        seeds_needed=CLAIM_SEEDS, enough_seeds=enough,
+        holds=overcounts and rising and in_band and enough)
 
 
 def met(ok):
     return 'met' if ok else '**not met**'
+
+
+def verdict(c):
+    """The end of a claim's sentence: its verdict, or why there is none
+    yet (a claim measured before the seeds fixed for it existed has no
+    ``enough_seeds`` and had its verdict)."""
+    if not c.get('enough_seeds', True):
+        return (f"only {c['seeds']} of the {c['seeds_needed']} seeds fixed "
+                'for it so far: **not decided yet**.')
+    return 'holds.' if c['holds'] else '**does not hold**.'
 
 
 def paired_sentence(c):
@@ -135,8 +156,7 @@ def paired_sentence(c):
             f"below 0: {met(c['interval_below_zero'])})")
     return (f"Claim 1, P2R-semi mean MAE / labelled-only mean MAE = "
             f"{c['ratio']:.2f} (target ≤ {c['target_ratio']}: "
-            f"{met(c['ratio_holds'])}); {pairs}: "
-            + ('holds.' if c['holds'] else '**does not hold**.'))
+            f"{met(c['ratio_holds'])}); {pairs}: " + verdict(c))
 
 
 def overactivation_sentence(c):
@@ -151,8 +171,7 @@ def overactivation_sentence(c):
         f"rising: {met(c['p2p_rising'])}), P2R-semi's between "
         f"{c['p2r_min']:.2f} and {c['p2r_max']:.2f} from epoch "
         f"{c['p2r_pseudo_count_ratio'][0][0]} on (target: every epoch "
-        f"within {low}–{high}: {met(c['p2r_in_band'])}): "
-        + ('holds.' if c['holds'] else '**does not hold**.'))
+        f"within {low}–{high}: {met(c['p2r_in_band'])}): " + verdict(c))
 
 
 CLAIM_SENTENCES = dict(p2r_vs_labelled_only_paired=paired_sentence,
