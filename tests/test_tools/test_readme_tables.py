@@ -328,6 +328,22 @@ def test_synthetic_results_renderer():
                                '| 25.00 ± 7.07 |') for line in lines)
 
 
+def test_results_of_a_running_reproduction_name_each_methods_seeds():
+    # P2P-semi has one seed so far: its ± 0.00 must not read as no spread.
+    methods = dict(SYNTHETIC['methods'])
+    p2p = dict(methods['p2p_semi'])
+    for key in ('seeds', 'test_mae', 'test_rmse', 'count_ratio',
+                'test_f1_4', 'test_f1_8', 'test_loc', 'last_test_mae',
+                'train_minutes', 'val_history'):
+        p2p[key] = p2p[key][:1]
+    methods['p2p_semi'] = p2p
+    line = tool.render_synthetic_results(dict(SYNTHETIC,
+                                              methods=methods))[0]
+    assert line.startswith(
+        'Seeds: labelled-only 0, 1; P2P-semi 0 (one seed: its ± 0.00 is no '
+        'spread); test numbers')
+
+
 def test_synthetic_claims_renderer():
     (line, ) = tool.render_synthetic_claims(SYNTHETIC)
     assert line.startswith('Benchmark validity: oracle 4.50 ± 0.50 vs '

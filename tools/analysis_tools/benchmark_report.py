@@ -9,7 +9,7 @@ import os.path as osp
 
 import numpy as np
 from benchmark_protocols import DEFAULT, claim_sentences
-from benchmark_rules import fmt, mean_std, validity_sentence
+from benchmark_rules import fmt, mean_std, seeds_phrase, validity_sentence
 
 
 def semi_methods(methods):
@@ -184,15 +184,14 @@ def write_report(data, out, plots, protocol):
     """Write ``out``.md and ``out``.json (and the curves into ``plots``
     unless it is empty) for the runs of ``protocol``."""
     methods = data['methods']
-    seeds = sorted({s for m in methods.values() for s in m['seeds']})
     command = 'python tools/analysis_tools/reproduce_benchmark.py' + (
         '' if protocol.name == DEFAULT else f' --protocol {protocol.name}')
     lines = [
         f'# {protocol.title}: measured results', '',
         f'Written by `{command}`; '
         'every number is measured by that script (machine at the end). '
-        f'Seeds {seeds}; test numbers at the checkpoint selected on the '
-        'held-out validation split (lowest 4 * MAE + RMSE), mean ± '
+        f'{seeds_phrase(methods)}; test numbers at the checkpoint selected '
+        'on the held-out validation split (lowest 4 * MAE + RMSE), mean ± '
         'standard deviation over the seeds.', '',
         *results_table(methods), '']
     loc = localization_table(methods)

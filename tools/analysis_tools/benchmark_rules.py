@@ -31,6 +31,21 @@ def fmt(values, digits=2):
     return f'{m:.{digits}f} ± {s:.{digits}f}'
 
 
+def seeds_phrase(methods):
+    """``'Seeds 0, 1, 2'`` when every method ran the same seeds, else each
+    method's (a reproduction still running): ``'Seeds: labelled-only 0,
+    1, 2; P2R-semi 0 (one seed: no spread)'``. ``methods``: {key: record
+    with ``name`` and ``seeds``}."""
+    sets = {tuple(m['seeds']) for m in methods.values()}
+    if len(sets) == 1:
+        return f"Seeds {', '.join(map(str, sorted(next(iter(sets)))))}"
+    parts = [f"{m['name']} {', '.join(map(str, sorted(m['seeds'])))}"
+             for m in methods.values()]
+    single = any(len(m['seeds']) == 1 for m in methods.values())
+    return ('Seeds: ' + '; '.join(parts) +
+            (' (one seed: its ± 0.00 is no spread)' if single else ''))
+
+
 def paired_bootstrap(differences, resamples=10000, seed=0, level=0.95):
     """Percentile bootstrap interval of the mean of paired differences.
 

@@ -73,7 +73,8 @@ from benchmark_report import write_report  # noqa: E402
 from benchmark_protocols import claim_sentences  # noqa: E402,F401
 from benchmark_report import (  # noqa: E402,F401
     localization_table, pseudo_summary_table, results_table)
-from benchmark_rules import fmt, validity_sentence  # noqa: E402,F401
+from benchmark_rules import (  # noqa: E402,F401
+    fmt, seeds_phrase, validity_sentence)
 
 REPO = osp.dirname(osp.dirname(HERE))
 #: The methods of the chosen protocol and the --extra-methods (module

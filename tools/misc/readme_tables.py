@@ -268,10 +268,9 @@ def reproduce_tool():
 
 def render_synthetic_results(data):
     methods = data['methods']
-    seeds = sorted({s for m in methods.values() for s in m['seeds']})
     return [
-        f'Seeds {", ".join(map(str, seeds))}; test numbers at the checkpoint '
-        'selected on the held-out validation split, mean ± standard '
+        f'{reproduce_tool().seeds_phrase(methods)}; test numbers at the '
+        'checkpoint selected on the held-out validation split, mean ± standard '
         f"deviation over the seeds; measured on {data['machine']}:", '',
         *reproduce_tool().results_table(methods)]
 
