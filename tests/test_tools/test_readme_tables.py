@@ -329,7 +329,7 @@ def test_synthetic_results_renderer():
 
 
 def test_results_of_a_running_reproduction_name_each_methods_seeds():
-    # P2P-semi has one seed so far: its ± 0.00 must not read as no spread.
+    # P2P-semi has one seed so far: its values are one run's, without ±.
     methods = dict(SYNTHETIC['methods'])
     p2p = dict(methods['p2p_semi'])
     for key in ('seeds', 'test_mae', 'test_rmse', 'count_ratio',
@@ -337,11 +337,15 @@ def test_results_of_a_running_reproduction_name_each_methods_seeds():
                 'train_minutes', 'val_history'):
         p2p[key] = p2p[key][:1]
     methods['p2p_semi'] = p2p
-    line = tool.render_synthetic_results(dict(SYNTHETIC,
-                                              methods=methods))[0]
-    assert line.startswith(
-        'Seeds: labelled-only 0, 1; P2P-semi 0 (one seed: its ± 0.00 is no '
-        'spread); test numbers')
+    lines = tool.render_synthetic_results(dict(SYNTHETIC, methods=methods))
+    assert lines[0].startswith(
+        'Seeds: labelled-only 0, 1; P2P-semi 0 (a value without ± is one '
+        'run); test numbers')
+    mae = p2p['test_mae'][0]
+    (row, ) = [line for line in lines if line.startswith('| P2P-semi')]
+    assert row.startswith(f'| P2P-semi (`configs/p2p/synthetic_5pct.py`) '
+                          f'| {mae:.2f} |')
+    assert '± 0.00' not in row
 
 
 def test_synthetic_claims_renderer():

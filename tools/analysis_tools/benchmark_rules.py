@@ -24,9 +24,12 @@ def mean_std(values):
 
 
 def fmt(values, digits=2):
-    """``mean ± std``, or ``-`` when a run did not log the metric."""
+    """``mean ± std``; one value alone, since one run has no spread to
+    show; ``-`` when a run did not log the metric."""
     if not values or any(v is None for v in values):
         return '-'
+    if len(values) == 1:
+        return f'{values[0]:.{digits}f}'
     m, s = mean_std(values)
     return f'{m:.{digits}f} ± {s:.{digits}f}'
 
@@ -34,7 +37,7 @@ def fmt(values, digits=2):
 def seeds_phrase(methods):
     """``'Seeds 0, 1, 2'`` when every method ran the same seeds, else each
     method's (a reproduction still running): ``'Seeds: labelled-only 0,
-    1, 2; P2R-semi 0 (one seed: no spread)'``. ``methods``: {key: record
+    1, 2; P2R-semi 0 (a value without ± is one run)'``. ``methods``: {key: record
     with ``name`` and ``seeds``}."""
     sets = {tuple(m['seeds']) for m in methods.values()}
     if len(sets) == 1:
@@ -43,7 +46,7 @@ def seeds_phrase(methods):
              for m in methods.values()]
     single = any(len(m['seeds']) == 1 for m in methods.values())
     return ('Seeds: ' + '; '.join(parts) +
-            (' (one seed: its ± 0.00 is no spread)' if single else ''))
+            (' (a value without ± is one run)' if single else ''))
 
 
 def paired_bootstrap(differences, resamples=10000, seed=0, level=0.95):

@@ -333,11 +333,7 @@ def render_tta(data):
         for key, digits in (('mae', 2), ('rmse', 2), ('count_ratio', 3),
                             ('loc/f1@8', 3)):
             for which in ('plain', 'tta'):
-                values = [r[which].get(key) for r in runs]
-                # One checkpoint has no spread to show.
-                single = len(values) == 1 and values[0] is not None
-                row.append(f'{values[0]:.{digits}f}' if single else
-                           fmt(values, digits))
+                row.append(fmt([r[which].get(key) for r in runs], digits))
         rows.append(row)
     return [f"Test split, {machine_text(data['machine'])}; mean ± std over "
             'each model\'s checkpoints (the value itself for one):', '',
