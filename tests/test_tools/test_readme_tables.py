@@ -51,10 +51,10 @@ def test_the_docs_match_their_artefacts():
               for block, _, _ in tool.START.findall(text)}
     assert blocks >= {
         'loss_benchmark', 'iteration_benchmark', 'onnx_benchmark',
-        'synthetic_results', 'synthetic_claims', 'synthetic_pseudo_labels',
-        'main_job', 'psam_spreads', 'tta', 'synthetic_brief'}
+        'benchmark_results', 'benchmark_claims', 'benchmark_pseudo_labels',
+        'main_job', 'psam_spreads', 'tta', 'benchmark_brief'}
     readme = {block for block, _, _ in tool.START.findall(docs['README.md'])}
-    assert readme >= {'synthetic_results', 'synthetic_claims', 'main_job'}
+    assert readme >= {'benchmark_results', 'benchmark_claims', 'main_job'}
 
 
 def test_every_file_with_regions_is_covered(tmp_path):
@@ -314,8 +314,8 @@ SYNTHETIC = dict(
     machine='Test CPU, 2 CPUs, Python 3.11.7, torch 2.4.0+cpu')
 
 
-def test_synthetic_results_renderer():
-    lines = tool.render_synthetic_results(SYNTHETIC)
+def test_benchmark_results_renderer():
+    lines = tool.render_benchmark_results(SYNTHETIC)
     assert lines[0] == (
         'Seeds 0, 1; test numbers at the checkpoint selected on the held-out '
         'validation split, mean ± standard deviation over the seeds; '
@@ -337,7 +337,7 @@ def test_results_of_a_running_reproduction_name_each_methods_seeds():
                 'train_minutes', 'val_history'):
         p2p[key] = p2p[key][:1]
     methods['p2p_semi'] = p2p
-    lines = tool.render_synthetic_results(dict(SYNTHETIC, methods=methods))
+    lines = tool.render_benchmark_results(dict(SYNTHETIC, methods=methods))
     assert lines[0].startswith(
         'Seeds: labelled-only 0, 1; P2P-semi 0 (a value without ± is one '
         'run); test numbers')
@@ -348,8 +348,8 @@ def test_results_of_a_running_reproduction_name_each_methods_seeds():
     assert '± 0.00' not in row
 
 
-def test_synthetic_claims_renderer():
-    (line, ) = tool.render_synthetic_claims(SYNTHETIC)
+def test_benchmark_claims_renderer():
+    (line, ) = tool.render_benchmark_claims(SYNTHETIC)
     assert line.startswith('Benchmark validity: oracle 4.50 ± 0.50 vs '
                            'labelled-only 11.00 ± 1.41 (ratio 0.41, gap '
                            '6.50): **fit**.')
@@ -362,11 +362,11 @@ def test_synthetic_claims_renderer():
             '(epochs 4, 6, burn-in 4 epochs) it is 1.100.') in line
     failed = dict(SYNTHETIC, validity=None, claims=dict(
         p2r_vs_labelled_only=dict(ratio=1.3, holds=False)))
-    assert tool.render_synthetic_claims(failed) == [
+    assert tool.render_benchmark_claims(failed) == [
         'Claim 1, P2R-semi mean MAE / labelled-only mean MAE = 1.30 (target '
         '≤ 0.8): **does not hold**.']
     with pytest.raises(tool.ArtefactError):
-        tool.render_synthetic_claims(dict(SYNTHETIC, validity=None,
+        tool.render_benchmark_claims(dict(SYNTHETIC, validity=None,
                                           claims={}))
 
 
@@ -393,8 +393,8 @@ SHB_CPU = dict(
             p2r_in_band=True, holds=False)))
 
 
-def test_synthetic_claims_renderer_reads_a_shb_cpu_report(tmp_path):
-    (line, ) = tool.render_synthetic_claims(SHB_CPU)
+def test_benchmark_claims_renderer_reads_a_shb_cpu_report(tmp_path):
+    (line, ) = tool.render_benchmark_claims(SHB_CPU)
     assert line.startswith('Benchmark validity: oracle 15.00 ± 1.00 vs '
                            'labelled-only 31.00 ± 1.58 (ratio 0.48, gap '
                            '16.00): **fit**. Claim 1, ')
@@ -411,23 +411,23 @@ def test_synthetic_claims_renderer_reads_a_shb_cpu_report(tmp_path):
             'hold**.') in line
     # No spread rule: an unfit check names only what failed.
     unfit = dict(SHB_CPU['validity'], headroom=False, fit=False)
-    (line, ) = tool.render_synthetic_claims(dict(SHB_CPU, validity=unfit,
+    (line, ) = tool.render_benchmark_claims(dict(SHB_CPU, validity=unfit,
                                                  claims={}))
     assert line.endswith('**not fit** (no headroom).')
     # A claim no protocol knows is the artefact's error.
     (tmp_path / 'r.json').write_text(json.dumps(dict(
         SHB_CPU, claims=dict(unknown_claim=dict(holds=True)))))
     with pytest.raises(tool.ArtefactError, match='unknown_claim'):
-        tool.render('synthetic_claims', 'r.json', str(tmp_path))
+        tool.render('benchmark_claims', 'r.json', str(tmp_path))
 
 
-def test_synthetic_localization_and_brief_renderers():
-    lines = tool.render_synthetic_localization(SYNTHETIC)
+def test_benchmark_localization_and_brief_renderers():
+    lines = tool.render_benchmark_localization(SYNTHETIC)
     assert lines[2:] == ['| method | `loc/f1@4` | `loc/f1@8` |',
                          '|---|---|---|',
                          '| labelled-only | 0.550 ± 0.071 | 0.750 ± 0.071 |',
                          '| P2P-semi | 0.550 ± 0.071 | 0.750 ± 0.071 |']
-    assert tool.render_synthetic_brief(SYNTHETIC) == [
+    assert tool.render_benchmark_brief(SYNTHETIC) == [
         'Measured (test split, validation-selected checkpoints, seeds 0, '
         '1): labelled-only MAE 11.00 ± 1.41, F1@4 0.550 ± 0.071, F1@8 '
         '0.750 ± 0.071; P2P-semi MAE 25.00 ± 7.07, F1@4 0.550 ± 0.071, '
@@ -435,7 +435,7 @@ def test_synthetic_localization_and_brief_renderers():
     bare = dict(methods={k: dict(m, test_loc=[{}, {}])
                          for k, m in SYNTHETIC['methods'].items()})
     with pytest.raises(tool.ArtefactError, match='localisation'):
-        tool.render_synthetic_localization(bare)
+        tool.render_benchmark_localization(bare)
 
 
 def test_several_readmes_report_the_worst(tmp_path):
@@ -454,7 +454,7 @@ def test_several_readmes_report_the_worst(tmp_path):
     assert f'{stale} differs from its artefacts' in out.stderr
 
 
-def test_synthetic_pseudo_labels_renderer():
+def test_benchmark_pseudo_labels_renderer():
     def epoch(e, w, precision, ratio):
         return dict(epoch=e, unsup_weight=w, pseudo_points=10.0 * e,
                     pseudo_precision=precision, pseudo_recall=0.5,
@@ -464,7 +464,7 @@ def test_synthetic_pseudo_labels_renderer():
               epoch(4, 2.0, 0.3, r4)] for p3, r4 in ((0.4, 3.0), (0.5, 4.0))]
     data = dict(methods=dict(p2p_semi=dict(name='P2P-semi',
                                            pseudo_by_epoch=seeds)))
-    lines = tool.render_synthetic_pseudo_labels(data)
+    lines = tool.render_benchmark_pseudo_labels(data)
     assert lines[2:] == [
         '| method | epochs | pseudo-points / crop | precision @ 8 px | '
         'recall @ 8 px | pseudo-points / hidden heads |',
@@ -473,7 +473,7 @@ def test_synthetic_pseudo_labels_renderer():
         '| P2P-semi | 3–4 (w = 2) | 35.0 | 0.375 | 0.500 | 2.75 |',
         '| P2P-semi | 4 (last) | 40.0 | 0.300 | 0.500 | 3.50 |']
     with pytest.raises(tool.ArtefactError, match='pseudo-label'):
-        tool.render_synthetic_pseudo_labels(
+        tool.render_benchmark_pseudo_labels(
             dict(methods=dict(p2p_semi=dict(name='P2P-semi',
                                             pseudo_by_epoch=[[]]))))
 

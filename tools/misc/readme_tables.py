@@ -25,8 +25,8 @@ artefacts give. Blocks and the tools that write their artefacts:
   --json
 - onnx_benchmark: tools/analysis_tools/benchmark_onnx.py --json
 - psam_spreads: tools/analysis_tools/psam_spreads.py --json
-- synthetic_results, synthetic_claims, synthetic_pseudo_labels,
-  synthetic_localization, synthetic_brief: the .json of
+- benchmark_results, benchmark_claims, benchmark_pseudo_labels,
+  benchmark_localization, benchmark_brief: the .json of
   tools/analysis_tools/reproduce_benchmark.py, of either protocol
   (synthetic, shb_cpu; also a project's report)
 - main_job: tools/analysis_tools/time_main_job.py --json
@@ -266,7 +266,7 @@ def reproduce_tool():
     return module
 
 
-def render_synthetic_results(data):
+def render_benchmark_results(data):
     methods = data['methods']
     return [
         f'{reproduce_tool().seeds_phrase(methods)}; test numbers at the '
@@ -275,7 +275,7 @@ def render_synthetic_results(data):
         *reproduce_tool().results_table(methods)]
 
 
-def render_synthetic_claims(data):
+def render_benchmark_claims(data):
     """The validity check and every claim the report holds, whichever its
     protocol (each claim key has its sentence)."""
     tool = reproduce_tool()
@@ -289,7 +289,7 @@ def render_synthetic_claims(data):
     return [' '.join(parts)]
 
 
-def render_synthetic_pseudo_labels(data):
+def render_benchmark_pseudo_labels(data):
     lines = reproduce_tool().pseudo_summary_table(data['methods'])
     if not lines:
         raise ArtefactError('no method logged pseudo-label statistics')
@@ -298,7 +298,7 @@ def render_synthetic_pseudo_labels(data):
             'mean over the phase\'s epochs and the seeds):', '', *lines]
 
 
-def render_synthetic_localization(data):
+def render_benchmark_localization(data):
     lines = reproduce_tool().localization_table(data['methods'])
     if not lines:
         raise ArtefactError('no test run logged a localisation F1')
@@ -308,7 +308,7 @@ def render_synthetic_localization(data):
             'seeds:', '', *lines]
 
 
-def render_synthetic_brief(data):
+def render_benchmark_brief(data):
     """One line: each method's test MAE and F1 at 4 and 8 px."""
     fmt = reproduce_tool().fmt
     parts = [f"{m['name']} MAE {fmt(m['test_mae'])}, F1@4 "
@@ -365,11 +365,11 @@ RENDERERS = {
     'iteration_benchmark': render_iteration_benchmark,
     'onnx_benchmark': render_onnx_benchmark,
     'psam_spreads': render_psam_spreads,
-    'synthetic_results': render_synthetic_results,
-    'synthetic_claims': render_synthetic_claims,
-    'synthetic_pseudo_labels': render_synthetic_pseudo_labels,
-    'synthetic_localization': render_synthetic_localization,
-    'synthetic_brief': render_synthetic_brief,
+    'benchmark_results': render_benchmark_results,
+    'benchmark_claims': render_benchmark_claims,
+    'benchmark_pseudo_labels': render_benchmark_pseudo_labels,
+    'benchmark_localization': render_benchmark_localization,
+    'benchmark_brief': render_benchmark_brief,
     'main_job': render_main_job,
     'tta': render_tta,
 }
