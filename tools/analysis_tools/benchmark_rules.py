@@ -37,8 +37,8 @@ def fmt(values, digits=2):
 def seeds_phrase(methods):
     """``'Seeds 0, 1, 2'`` when every method ran the same seeds, else each
     method's (a reproduction still running): ``'Seeds: labelled-only 0,
-    1, 2; P2R-semi 0 (a value without ± is one run)'``. ``methods``: {key: record
-    with ``name`` and ``seeds``}."""
+    1, 2; P2R-semi 0 (a value without ± is one run)'``. ``methods``:
+    {key: record with ``name`` and ``seeds``}."""
     sets = {tuple(m['seeds']) for m in methods.values()}
     if len(sets) == 1:
         return f"Seeds {', '.join(map(str, sorted(next(iter(sets)))))}"
