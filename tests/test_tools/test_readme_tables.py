@@ -247,9 +247,9 @@ def test_onnx_benchmark_renderer():
         in lines
     assert '| onnxruntime | 2.05 s | 1.16–3.64 s | 1432 MB | 535 MB | ' \
         '36675 |' in lines
-    assert ("The export's parity check on this model: max |logit difference| "
-            '3.4e-08, 3.0e-08 on 2 × 256×256, 1 × 320×480; counts identical '
-            '(6023, 7123).') in lines
+    assert ("The export's parity check on this model: max |logit "
+            'difference| 3.4e-08, 3.0e-08 on 2 × 256×256, 1 × 320×480; '
+            'counts identical (6023, 7123).') in lines
     assert lines[-1] == ("onnxruntime's median latency is 2.7× lower than "
                          "PyTorch's, at 0.3 GB more peak memory; the PyTorch "
                          'process holds 422 MB once the model is loaded.')
@@ -324,8 +324,8 @@ def test_benchmark_results_renderer():
     assert rows == ['| labelled-only (`configs/supervised/synthetic_5pct.py`)'
                     ' | 11.00 ± 1.41 | 13.00 ± 1.41 | 1.010 ± 0.014 | '
                     '0.550 ± 0.071 | 0.750 ± 0.071 | 12.00 ± 1.41 | 6.0 min |']
-    assert any(line.startswith('| P2P-semi (`configs/p2p/synthetic_5pct.py`) '
-                               '| 25.00 ± 7.07 |') for line in lines)
+    assert any(line.startswith('| P2P-semi (`configs/p2p/synthetic_5pct.py`)'
+                               ' | 25.00 ± 7.07 |') for line in lines)
 
 
 def test_results_of_a_running_reproduction_name_each_methods_seeds():

@@ -86,6 +86,23 @@ def test_collect_reads_selection_tests_and_curves(tmp_path):
     assert r['pseudo_history'][0]['pseudo_precision'] == pytest.approx(0.7)
 
 
+def test_burn_in_epochs_show_no_pseudo_label_quality():
+    # During the burn-in the teacher has pseudo-labelled nothing: the
+    # runs log the weight and the count (0), not precision or recall.
+    burn_in = dict(epoch=1, unsup_weight=0.0, pseudo_points=0.0)
+    later = dict(epoch=2, unsup_weight=2.0, pseudo_points=30.0,
+                 pseudo_precision=0.8, pseudo_recall=0.6, pseudo_f1=0.7,
+                 pseudo_count_ratio=1.2, confident_precision=0.9,
+                 confident_recall=0.4)
+    report = sys.modules['benchmark_report']
+    lines = report.pseudo_epoch_table(dict(p2r_semi=dict(
+        name='P2R-semi', pseudo_by_epoch=[[burn_in, later]] * 2)))
+    assert lines == [
+        '| P2R-semi | 1 | 0.0 | 0.0 | - | - | - | - | - | - |',
+        '| P2R-semi | 2 | 2.0 | 30.0 | 0.800 | 0.600 | 0.700 | 1.200 | '
+        '0.900 | 0.400 |']
+
+
 def test_report_only_writes_the_table_and_checks(finished):
     out = finished / 'docs' / 'results_synthetic'
     tool.main(['--report-only', '--work-dir', str(finished / 'work'),

@@ -165,18 +165,19 @@ def pseudo_epoch_table(methods):
             row = [per_seed[k] for per_seed in m['pseudo_by_epoch']
                    if len(per_seed) > k]
 
-            def avg(name):
+            def avg(name, spec):
+                # '-' where no iteration of the epoch logged the value
+                # (burn-in: the teacher has not pseudo-labelled yet).
                 vals = [r[name] for r in row if name in r]
-                return float(np.mean(vals)) if vals else float('nan')
+                return format(float(np.mean(vals)), spec) if vals else '-'
 
-            lines.append(
-                f"| {m['name']} | {e['epoch']} | {avg('unsup_weight'):.1f}"
-                f" | {avg('pseudo_points'):.1f} | "
-                f"{avg('pseudo_precision'):.3f} | "
-                f"{avg('pseudo_recall'):.3f} | {avg('pseudo_f1'):.3f} | "
-                f"{avg('pseudo_count_ratio'):.3f} | "
-                f"{avg('confident_precision'):.3f} | "
-                f"{avg('confident_recall'):.3f} |")
+            cells = [avg('unsup_weight', '.1f'), avg('pseudo_points', '.1f')]
+            cells += [avg(name, '.3f') for name in (
+                'pseudo_precision', 'pseudo_recall', 'pseudo_f1',
+                'pseudo_count_ratio', 'confident_precision',
+                'confident_recall')]
+            lines.append(f"| {m['name']} | {e['epoch']} | "
+                         + ' | '.join(cells) + ' |')
     return lines
 
 

@@ -235,7 +235,8 @@ def sections(data):
         f"`{p['pretraining_command']}`; the runner makes it when it is "
         'missing), images resized to a long side of '
         f"{p['long_side']} px (a quarter of the pixels, for the CPU "
-        f"budget), {crop} crops, {p['epochs']} epochs of {p['steps_per_epoch']} optimiser "
+        f"budget), {crop} crops, {p['epochs']} epochs of "
+        f"{p['steps_per_epoch']} optimiser "
         f"steps of {p['labelled_crops']} labelled crops (the "
         f"semi-supervised ones add {p['unlabelled_crops']} unlabelled "
         f"crops), Adam lr {p['lr']:g}, x{p['lr_gamma']} from epoch "

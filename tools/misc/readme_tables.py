@@ -222,7 +222,8 @@ def render_onnx_benchmark(data):
         checks.append(m)
     if checks:
         diffs = ', '.join(f"{float(m['diff']):.1e}" for m in checks)
-        sizes = ', '.join(f"{m['batch']} × {m['h']}×{m['w']}" for m in checks)
+        sizes = ', '.join(f"{m['batch']} × {m['h']}×{m['w']}"
+                          for m in checks)
         same = all(m['pt'] == m['ort'] for m in checks)
         counts = ', '.join(m['pt'] if m['pt'] == m['ort'] else
                            f"{m['pt']} vs {m['ort']}" for m in checks)
@@ -270,8 +271,9 @@ def render_benchmark_results(data):
     methods = data['methods']
     return [
         f'{reproduce_tool().seeds_phrase(methods)}; test numbers at the '
-        'checkpoint selected on the held-out validation split, mean ± standard '
-        f"deviation over the seeds; measured on {data['machine']}:", '',
+        'checkpoint selected on the held-out validation split, mean ± '
+        'standard deviation over the seeds; measured on '
+        f"{data['machine']}:", '',
         *reproduce_tool().results_table(methods)]
 
 

@@ -148,7 +148,8 @@ def test_predict_on_student_or_teacher():
     model = semi_model()
     # Head channels (4-7, before PixelShuffle) up, background (0-3) down:
     # the student fires everywhere.
-    model.student.head.cls.bias.data.copy_(torch.tensor([-5.0] * 4 + [5.0] * 4))
+    model.student.head.cls.bias.data.copy_(
+        torch.tensor([-5.0] * 4 + [5.0] * 4))
     model.eval()
     img = torch.randn(1, 3, 64, 64)
     student = model(img, [sample()], mode='predict')[0].pred_count
@@ -271,7 +272,8 @@ def test_when_the_unlabelled_branch_runs():
 def test_predict_on_teacher_predicts_with_the_teacher():
     model = semi_model()
     # Head channels up, background down: the teacher fires everywhere.
-    model.teacher.head.cls.bias.data.copy_(torch.tensor([-5.0] * 4 + [5.0] * 4))
+    model.teacher.head.cls.bias.data.copy_(
+        torch.tensor([-5.0] * 4 + [5.0] * 4))
     model.eval()
     img = torch.randn(1, 3, 64, 64)
     own = {name: getattr(model, name).predict(img, [sample()])[0].pred_count

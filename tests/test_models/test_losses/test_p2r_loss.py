@@ -240,7 +240,7 @@ def test_half_logits_and_double_points(backend):
     assert got.item() == pytest.approx(ref.item(), rel=1e-5)
 
 
-# ------------------------------------- pseudo-label-like, against the reference
+# ------------------------------------ pseudo-label-like, against the reference
 def pseudo_label_case(seed, B=3, h=16, w=20, stride=4):
     """What the unlabelled branch feeds the loss: points on cell centres in
     row-major order (the teacher's cells with logit >= 0), binary

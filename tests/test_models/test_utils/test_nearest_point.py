@@ -140,7 +140,8 @@ def test_many_way_ties_beyond_the_first_query():
     offsets = [(0, 5), (0, -5), (5, 0), (-5, 0), (3, 4), (3, -4), (-3, 4),
                (-3, -4), (4, 3), (4, -3), (-4, 3), (-4, -3)]
     pts = torch.tensor([[c + 4 * dx, c + 4 * dy] for dx, dy in offsets])
-    order = torch.randperm(len(pts), generator=torch.Generator().manual_seed(0))
+    order = torch.randperm(len(pts),
+                           generator=torch.Generator().manual_seed(0))
     pts = pts[order]
     batch = torch.zeros(len(pts), dtype=torch.long)
     for backend in ('kdtree', 'window'):
