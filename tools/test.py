@@ -8,7 +8,7 @@ from mmengine.config import DictAction
 from mmengine.runner import Runner
 
 from p2r_mm.apis import counter_config
-from p2r_mm.engine import (destroy_distributed, end_gloo_rank,
+from p2r_mm.engine import (destroy_distributed, finish_distributed,
                            load_runner_config)
 from p2r_mm.utils import TRUST_ENV, safe_checkpoint_loading
 
@@ -147,12 +147,10 @@ def main():
     try:
         with safe_checkpoint_loading():
             metrics = runner.test()
-        gloo_ranks = destroy_distributed(sync=True)
+        print_table(metrics)
+        finish_distributed()
     finally:
         destroy_distributed()
-    print_table(metrics)
-    if gloo_ranks:
-        end_gloo_rank()
 
 
 def print_table(metrics: dict) -> None:

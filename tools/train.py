@@ -8,7 +8,7 @@ from mmengine.logging import print_log
 from mmengine.runner import Runner
 
 from p2r_mm.engine import (RunStoppedError, destroy_distributed,
-                           end_gloo_rank, load_runner_config)
+                           finish_distributed, load_runner_config)
 from p2r_mm.utils import TRUST_ENV, safe_checkpoint_loading
 from p2r_mm.utils.atomic_files import (checkpoint_problem,
                                        latest_complete_checkpoint)
@@ -81,8 +81,7 @@ def main():
     try:
         with safe_checkpoint_loading():
             runner.train()
-        if destroy_distributed(sync=True):
-            end_gloo_rank()
+        finish_distributed()
     except RunStoppedError as e:
         # The hook has logged the message; no traceback to bury it under.
         print(f'\n{type(e).__name__}: {e}', file=sys.stderr)

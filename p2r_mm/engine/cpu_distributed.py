@@ -40,7 +40,7 @@ def prepare_cpu_distributed(cfg: Config, launcher: str) -> bool:
     return True
 
 
-def destroy_distributed(sync: bool = False) -> bool:
+def destroy_distributed(sync: bool = False) -> None:
     """Tear the process group down before the interpreter exits.
 
     Without it, gloo's worker threads can outlive the interpreter's
@@ -50,19 +50,23 @@ def destroy_distributed(sync: bool = False) -> bool:
     normally on every rank) first waits for every rank, so that no rank
     tears its connections down while another still uses them; after an
     error a rank must not wait for ranks that may never arrive.
-
-    Returns:
-        bool: whether a gloo group of several ranks was torn down: the
-        caller should then leave through :func:`end_gloo_rank`.
     """
+    if dist.is_available() and dist.is_initialized():
+        if sync and dist.get_world_size() > 1:
+            dist.barrier()
+        dist.destroy_process_group()
+
+
+def finish_distributed() -> None:
+    """End a run that finished normally on every rank: wait for every
+    rank and tear the group down; a rank of a gloo group of several then
+    leaves through :func:`end_gloo_rank`. Without a group: nothing."""
     if not (dist.is_available() and dist.is_initialized()):
-        return False
-    several = dist.get_world_size() > 1
-    gloo = dist.get_backend() == 'gloo'
-    if sync and several:
-        dist.barrier()
-    dist.destroy_process_group()
-    return several and gloo
+        return
+    leave = dist.get_world_size() > 1 and dist.get_backend() == 'gloo'
+    destroy_distributed(sync=True)
+    if leave:
+        end_gloo_rank()
 
 
 def end_gloo_rank() -> None:
@@ -71,11 +75,10 @@ def end_gloo_rank() -> None:
 
     Even with the group torn down, a rank now and then still aborts while
     the interpreter finalises (SIGABRT, ``terminate called without an
-    active exception``: 1 of 12 two-process CPU runs of the test suite's
-    resume test), and the launcher fails a job whose results are all
-    written. Everything the run wrote is closed by then (checkpoints, the
-    visualizer's backends in ``after_run``); the log files and the output
-    streams are flushed here.
+    active exception``: 1 of 12 two-process CPU runs of a resume), and the
+    launcher fails a job whose results are all written. Everything the
+    run wrote is closed by then (checkpoints, the visualizer's backends in
+    ``after_run``); the log files and the output streams are flushed here.
     """
     logging.shutdown()
     sys.stdout.flush()
